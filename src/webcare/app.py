@@ -1,0 +1,95 @@
+"""create_app(): the FastAPI application. Wiring only; no logic lives here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from webcare.config import Settings
+from webcare.kit.errors import WebcareError
+from webcare.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app around an existing runtime (tests) or one made from settings."""
+    runtime = runtime or build_runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = _start_embedded_worker(runtime)
+        try:
+            yield
+        finally:
+            stop()
+
+    app = FastAPI(
+        title="webcare",
+        version="0.1.0",
+        description="Open-source webcare: one inbox for every channel. Errors are "
+        '`{"error": code, "detail": message}`.',
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    _install_error_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _start_embedded_worker(runtime: Runtime) -> Callable[[], None]:
+    if not runtime.settings.embedded_worker:
+        return lambda: None
+    from webcare.worker.runner import start_embedded_worker
+
+    return start_embedded_worker(runtime)
+
+
+def _include_routers(app: FastAPI) -> None:
+    from webcare.routers import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WebcareError)
+    async def webcare_error(_request: Request, exc: WebcareError) -> JSONResponse:
+        body = {"error": exc.code, "detail": exc.detail, **exc.extra}
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        return JSONResponse(
+            {"error": "invalid", "detail": summary, "problems": problems}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            {"error": code, "detail": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            {"error": "internal", "detail": "an unexpected error occurred; it has been logged"},
+            status_code=500,
+        )

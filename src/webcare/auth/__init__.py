@@ -1,0 +1,1 @@
+"""Users, passwords, sessions, CSRF and API tokens."""

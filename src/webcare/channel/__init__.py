@@ -1,0 +1,1 @@
+"""Connected channel accounts and the port every connector implements."""

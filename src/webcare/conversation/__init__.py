@@ -1,0 +1,1 @@
+"""Conversations, their messages, internal notes and labels."""

@@ -1,0 +1,1 @@
+"""Workspaces (tenants), memberships with roles, and teams."""
