@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import webcare.models  # noqa: F401  (every table known before the first flush)
 from webcare.config import Settings
 from webcare.kit.errors import WebcareError
 from webcare.runtime import Runtime, build_runtime

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs sessions and encrypts channel credentials; generated in data_dir if unset.",
+        description="Signs sessions, encrypts channel credentials; made in data_dir if unset.",
     )
     base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
@@ -34,10 +34,9 @@ class Settings(BaseSettings):
     )
     reopen_window_hours: float = Field(
         default=168.0,
-        description="A customer writing within this time after resolution reopens the conversation.",
+        description="A customer writing within this time after resolution reopens it.",
     )
     worker_poll_seconds: float = 1.0
-    job_max_attempts: int = 8
     session_max_age_seconds: int = 60 * 60 * 12
     cookie_secure: bool = False
     log_level: str = "INFO"

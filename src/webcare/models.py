@@ -5,7 +5,6 @@ from webcare.auth import models as auth_models
 from webcare.channel import models as channel_models
 from webcare.contact import models as contact_models
 from webcare.conversation import models as conversation_models
-from webcare.idempotency import models as idempotency_models
 from webcare.kit.db import Base
 from webcare.worker import models as worker_models
 from webcare.workspace import models as workspace_models
@@ -18,7 +17,6 @@ __all__ = [
     "channel_models",
     "contact_models",
     "conversation_models",
-    "idempotency_models",
     "metadata",
     "worker_models",
     "workspace_models",

@@ -4,4 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from webcare.auth.endpoints import router as auth_router
+from webcare.channel.endpoints import router as channel_router
+from webcare.contact.endpoints import router as contact_router
+from webcare.conversation.endpoints import router as conversation_router
+from webcare.worker.endpoints import router as jobs_router
+
+ROUTERS: list[APIRouter] = [
+    auth_router,
+    conversation_router,
+    contact_router,
+    channel_router,
+    jobs_router,
+]

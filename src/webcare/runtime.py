@@ -6,8 +6,7 @@ worker processes can share it.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -26,8 +25,6 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     secret_key: str
-    #: Set after a commit that enqueued jobs, so an in-process worker starts at once.
-    job_wakeup: threading.Event = field(default_factory=threading.Event)
 
     @property
     def secret_box(self) -> SecretBox:

@@ -124,6 +124,8 @@ class Message(Base):
     #: Accent-folded, lower-cased text with hashtags and handles kept, for full-text search.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    #: Star rating (1-5) of a review; None for other messages.
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     reply_to_external_id: Mapped[str | None] = mapped_column(sa.String(255))
     platform_time: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -1,1 +1,1 @@
-
+"""Domain events and their after-commit delivery."""

@@ -14,6 +14,7 @@ MIGRATIONS_DIR = Path(__file__).parent
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if url:
         config.set_main_option("sqlalchemy.url", url)

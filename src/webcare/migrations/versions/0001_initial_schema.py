@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import webcare.kit.db
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None
@@ -145,32 +145,6 @@ def upgrade() -> None:
             batch_op.f("ix_contacts_workspace_id"), ["workspace_id"], unique=False
         )
 
-    op.create_table(
-        "idempotency_records",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column(
-            "response",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("created_at", webcare.kit.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_idempotency_records_workspace_id_workspaces"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
-        sa.UniqueConstraint(
-            "workspace_id", "key", name=op.f("uq_idempotency_records_workspace_id_key")
-        ),
-    )
     op.create_table(
         "jobs",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -535,6 +509,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
         sa.Column("reply_to_external_id", sa.String(length=255), nullable=True),
         sa.Column("platform_time", webcare.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("received_at", webcare.kit.db.UTCDateTime(timezone=True), nullable=False),
@@ -717,7 +692,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_jobs_claim")
 
     op.drop_table("jobs")
-    op.drop_table("idempotency_records")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_workspace_id"))
 

@@ -1,0 +1,122 @@
+"""Channel accounts: connecting, reading credentials, health, and who sends for which platform."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from webcare.audit import service as audit
+from webcare.auth.principal import Principal
+from webcare.channel.errors import ChannelAccountNotFound
+from webcare.channel.models import ChannelAccount, Health, Platform
+from webcare.channel.ports import ChannelContext, Sender
+from webcare.connectors.api.client import ApiChannelSender
+from webcare.kit.crypto import SecretBox, new_token
+from webcare.kit.errors import Invalid
+from webcare.kit.time import utc_now
+
+SEND_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def create_account(
+    session: Session,
+    actor: Principal,
+    box: SecretBox,
+    *,
+    platform: Platform,
+    handle: str,
+    display_name: str | None,
+    credentials: dict[str, Any],
+    settings: dict[str, Any],
+) -> ChannelAccount:
+    """Connect an account; credentials are encrypted before they touch the database."""
+    if not handle.strip():
+        raise Invalid("a channel account needs a handle")
+    account = ChannelAccount(
+        workspace_id=actor.workspace_id,
+        platform=platform.value,
+        handle=handle.strip(),
+        display_name=(display_name or handle).strip(),
+        credentials_encrypted=box.encrypt(json.dumps(credentials)) if credentials else None,
+        webhook_token=new_token(nbytes=24),
+        settings=settings,
+        health=Health.OK.value,
+    )
+    session.add(account)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "channel.connected",
+        "channel_account",
+        account.id,
+        {"platform": platform.value},
+    )
+    return account
+
+
+def get_or_raise(session: Session, workspace_id: int, account_id: int) -> ChannelAccount:
+    stmt = sa.select(ChannelAccount).where(
+        ChannelAccount.workspace_id == workspace_id, ChannelAccount.id == account_id
+    )
+    account = session.scalars(stmt).one_or_none()
+    if account is None:
+        raise ChannelAccountNotFound(account_id)
+    return account
+
+
+def list_accounts(session: Session, workspace_id: int) -> list[ChannelAccount]:
+    stmt = (
+        sa.select(ChannelAccount)
+        .where(ChannelAccount.workspace_id == workspace_id)
+        .order_by(ChannelAccount.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def accounts_by_id(session: Session, workspace_id: int, ids: set[int]) -> dict[int, ChannelAccount]:
+    if not ids:
+        return {}
+    stmt = sa.select(ChannelAccount).where(
+        ChannelAccount.workspace_id == workspace_id, ChannelAccount.id.in_(ids)
+    )
+    return {a.id: a for a in session.scalars(stmt)}
+
+
+def webhook_url(base_url: str, account: ChannelAccount) -> str:
+    """The address to give the platform; the random token in it names the account."""
+    return f"{base_url.rstrip('/')}/webhooks/{account.platform}/{account.webhook_token}"
+
+
+def context(account: ChannelAccount, box: SecretBox) -> ChannelContext:
+    """What a connector gets: settings and decrypted credentials (never logged)."""
+    credentials: dict[str, Any] = {}
+    if account.credentials_encrypted:
+        credentials = json.loads(box.decrypt(account.credentials_encrypted))
+    return ChannelContext(
+        channel_account_id=account.id,
+        handle=account.handle,
+        settings=dict(account.settings),
+        credentials=credentials,
+    )
+
+
+def mark_health(account: ChannelAccount, health: Health, detail: str | None) -> None:
+    account.health = health.value
+    account.health_detail = detail
+    account.health_checked_at = utc_now()
+
+
+def sender_for(platform: str, client: httpx.Client) -> Sender:
+    """The connector that sends for ``platform``; platform connectors register here."""
+    if platform == Platform.API.value:
+        return ApiChannelSender(client)
+    raise Invalid(f"sending on {platform} is not supported yet")
+
+
+def http_client() -> httpx.Client:
+    return httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False)

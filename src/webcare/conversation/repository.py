@@ -1,0 +1,321 @@
+"""All SQL of the conversation domain. Every function takes and filters by ``workspace_id``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from webcare.channel.models import ChannelAccount
+from webcare.conversation.filters import PRIORITY_RANK, ConversationFilter, Cursor, Sort
+from webcare.conversation.models import (
+    Conversation,
+    ConversationLabel,
+    Kind,
+    Label,
+    Message,
+    MessageRevision,
+    Note,
+    Status,
+)
+from webcare.kit.db import UTCDateTime
+from webcare.kit.time import ensure_utc
+from webcare.search.repository import matching_message_ids
+
+_FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+PUBLIC_KINDS = (Kind.PUBLIC_THREAD.value, Kind.REVIEW.value)
+
+
+def get(session: Session, workspace_id: int, conversation_id: int) -> Conversation | None:
+    stmt = sa.select(Conversation).where(
+        Conversation.workspace_id == workspace_id, Conversation.id == conversation_id
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def get_message(session: Session, workspace_id: int, message_id: int) -> Message | None:
+    stmt = sa.select(Message).where(Message.workspace_id == workspace_id, Message.id == message_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def message_by_external_id(
+    session: Session, channel_account_id: int, external_id: str
+) -> Message | None:
+    stmt = sa.select(Message).where(
+        Message.channel_account_id == channel_account_id, Message.external_id == external_id
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def message_by_idempotency_key(session: Session, workspace_id: int, key: str) -> Message | None:
+    stmt = sa.select(Message).where(
+        Message.workspace_id == workspace_id, Message.idempotency_key == key
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def orphan_replies_to(session: Session, channel_account_id: int, external_id: str) -> list[Message]:
+    """Messages that arrived before ``external_id``, their parent, did."""
+    stmt = sa.select(Message).where(
+        Message.channel_account_id == channel_account_id,
+        Message.reply_to_external_id == external_id,
+    )
+    return list(session.scalars(stmt))
+
+
+def latest_private_conversation(
+    session: Session, channel_account_id: int, contact_id: int, kind: str
+) -> Conversation | None:
+    stmt = (
+        sa.select(Conversation)
+        .where(
+            Conversation.channel_account_id == channel_account_id,
+            Conversation.contact_id == contact_id,
+            Conversation.kind == kind,
+        )
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def messages_of(session: Session, conversation_id: int) -> list[Message]:
+    stmt = (
+        sa.select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.platform_time, Message.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def last_inbound(session: Session, conversation_id: int) -> Message | None:
+    stmt = (
+        sa.select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "inbound")
+        .order_by(Message.platform_time.desc(), Message.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def notes_of(session: Session, conversation_id: int) -> list[Note]:
+    stmt = sa.select(Note).where(Note.conversation_id == conversation_id).order_by(Note.id)
+    return list(session.scalars(stmt))
+
+
+def revisions_of(session: Session, message_ids: list[int]) -> list[MessageRevision]:
+    if not message_ids:
+        return []
+    stmt = (
+        sa.select(MessageRevision)
+        .where(MessageRevision.message_id.in_(message_ids))
+        .order_by(MessageRevision.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def labels_by_conversation(session: Session, conversation_ids: list[int]) -> dict[int, list[str]]:
+    """Label names per conversation, in one query."""
+    result: dict[int, list[str]] = {cid: [] for cid in conversation_ids}
+    if not conversation_ids:
+        return result
+    stmt = (
+        sa.select(ConversationLabel.conversation_id, Label.name)
+        .join(Label, Label.id == ConversationLabel.label_id)
+        .where(ConversationLabel.conversation_id.in_(conversation_ids))
+        .order_by(Label.name)
+    )
+    for conversation_id, name in session.execute(stmt):
+        result[conversation_id].append(name)
+    return result
+
+
+def label_by_name(session: Session, workspace_id: int, name: str) -> Label | None:
+    stmt = sa.select(Label).where(Label.workspace_id == workspace_id, Label.name == name)
+    return session.scalars(stmt).one_or_none()
+
+
+def list_labels(session: Session, workspace_id: int) -> list[Label]:
+    stmt = sa.select(Label).where(Label.workspace_id == workspace_id).order_by(Label.name)
+    return list(session.scalars(stmt))
+
+
+def has_label(session: Session, conversation_id: int, label_id: int) -> bool:
+    stmt = sa.select(ConversationLabel).where(
+        ConversationLabel.conversation_id == conversation_id,
+        ConversationLabel.label_id == label_id,
+    )
+    return session.scalars(stmt).first() is not None
+
+
+def remove_label(session: Session, conversation_id: int, label_id: int) -> None:
+    session.execute(
+        sa.delete(ConversationLabel).where(
+            ConversationLabel.conversation_id == conversation_id,
+            ConversationLabel.label_id == label_id,
+        )
+    )
+
+
+def conversations_of_contacts(
+    session: Session, workspace_id: int, contact_ids: list[int]
+) -> list[Conversation]:
+    if not contact_ids:
+        return []
+    stmt = (
+        sa.select(Conversation)
+        .where(Conversation.workspace_id == workspace_id, Conversation.contact_id.in_(contact_ids))
+        .order_by(Conversation.last_activity_at.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+def move_conversation_contents(session: Session, source_id: int, target_id: int) -> None:
+    """Re-home every message, note and label of ``source`` onto ``target``."""
+    session.execute(
+        sa.update(Message)
+        .where(Message.conversation_id == source_id)
+        .values(conversation_id=target_id)
+    )
+    session.execute(
+        sa.update(Note).where(Note.conversation_id == source_id).values(conversation_id=target_id)
+    )
+    target_labels = sa.select(ConversationLabel.label_id).where(
+        ConversationLabel.conversation_id == target_id
+    )
+    session.execute(
+        sa.update(ConversationLabel)
+        .where(
+            ConversationLabel.conversation_id == source_id,
+            ConversationLabel.label_id.not_in(target_labels),
+        )
+        .values(conversation_id=target_id)
+    )
+
+
+def list_conversations(
+    session: Session,
+    workspace_id: int,
+    filters: ConversationFilter,
+    limit: int,
+    cursor: Cursor | None,
+) -> list[Conversation]:
+    """One page of conversations, keyset-paginated on (sort key, id)."""
+    stmt = sa.select(Conversation).where(Conversation.workspace_id == workspace_id)
+    stmt = _apply_filters(session, stmt, workspace_id, filters)
+    key = sort_key(filters.sort)
+    if cursor is not None:
+        stmt = stmt.where(_after(key, filters.sort, cursor))
+    if filters.sort is Sort.NEWEST:
+        stmt = stmt.order_by(key.desc(), Conversation.id.desc())
+    else:
+        stmt = stmt.order_by(key.asc(), Conversation.id.asc())
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def count_conversations(session: Session, workspace_id: int, filters: ConversationFilter) -> int:
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(Conversation)
+        .where(Conversation.workspace_id == workspace_id)
+    )
+    stmt = _apply_filters(session, stmt, workspace_id, filters)
+    return int(session.scalar(stmt) or 0)
+
+
+def sort_key(sort: Sort) -> sa.ColumnElement[datetime] | sa.ColumnElement[int]:
+    if sort is Sort.NEWEST:
+        return Conversation.__table__.c.last_activity_at
+    if sort is Sort.PRIORITY:
+        return sa.case(PRIORITY_RANK, value=Conversation.priority, else_=9)
+    return sa.func.coalesce(Conversation.waiting_since, sa.literal(_FAR_FUTURE, UTCDateTime()))
+
+
+def cursor_value(conversation: Conversation, sort: Sort) -> str:
+    if sort is Sort.NEWEST:
+        return conversation.last_activity_at.isoformat()
+    if sort is Sort.PRIORITY:
+        return str(PRIORITY_RANK.get(conversation.priority, 9))
+    return (conversation.waiting_since or _FAR_FUTURE).isoformat()
+
+
+def _after(
+    key: sa.ColumnElement[datetime] | sa.ColumnElement[int], sort: Sort, cursor: Cursor
+) -> sa.ColumnElement[bool]:
+    value: datetime | int
+    if sort is Sort.PRIORITY:
+        value = int(cursor.sort_value)
+        bound = sa.literal(value, sa.Integer())
+    else:
+        value = ensure_utc(datetime.fromisoformat(cursor.sort_value))
+        bound = sa.literal(value, UTCDateTime())
+    if sort is Sort.NEWEST:
+        return sa.or_(key < bound, sa.and_(key == bound, Conversation.id < cursor.last_id))
+    return sa.or_(key > bound, sa.and_(key == bound, Conversation.id > cursor.last_id))
+
+
+S = TypeVar("S", sa.Select[Conversation], sa.Select[int])
+
+
+def _apply_filters(session: Session, stmt: S, workspace_id: int, f: ConversationFilter) -> S:
+    if f.statuses:
+        stmt = stmt.where(Conversation.status.in_(f.statuses))
+    if f.channel_account_id is not None:
+        stmt = stmt.where(Conversation.channel_account_id == f.channel_account_id)
+    if f.platform is not None:
+        accounts = sa.select(ChannelAccount.id).where(
+            ChannelAccount.workspace_id == workspace_id, ChannelAccount.platform == f.platform
+        )
+        stmt = stmt.where(Conversation.channel_account_id.in_(accounts))
+    if f.assignee_id is not None:
+        stmt = stmt.where(
+            Conversation.assignee_id.is_(None)
+            if f.assignee_id == 0
+            else Conversation.assignee_id == f.assignee_id
+        )
+    if f.team_id is not None:
+        stmt = stmt.where(Conversation.team_id == f.team_id)
+    if f.contact_id is not None:
+        stmt = stmt.where(Conversation.contact_id == f.contact_id)
+    if f.visibility == "public":
+        stmt = stmt.where(Conversation.kind.in_(PUBLIC_KINDS))
+    elif f.visibility == "private":
+        stmt = stmt.where(Conversation.kind.not_in(PUBLIC_KINDS))
+    if f.label:
+        labelled = (
+            sa.select(ConversationLabel.conversation_id)
+            .join(Label, Label.id == ConversationLabel.label_id)
+            .where(Label.workspace_id == workspace_id, Label.name == f.label)
+        )
+        stmt = stmt.where(Conversation.id.in_(labelled))
+    if f.text:
+        hits = matching_message_ids(session, workspace_id, f.text).subquery()
+        with_hits = sa.select(Message.conversation_id).where(Message.id.in_(sa.select(hits.c.id)))
+        stmt = stmt.where(Conversation.id.in_(with_hits))
+    return stmt
+
+
+OPEN_STATUSES = (Status.OPEN.value, Status.PENDING.value, Status.SNOOZED.value)
+
+
+def last_messages(session: Session, conversation_ids: list[int]) -> dict[int, Message]:
+    """The newest message of each conversation, in one query."""
+    if not conversation_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Message.id))
+        .where(Message.conversation_id.in_(conversation_ids))
+        .group_by(Message.conversation_id)
+    )
+    stmt = sa.select(Message).where(Message.id.in_(newest))
+    return {m.conversation_id: m for m in session.scalars(stmt)}
+
+
+def move_contact(session: Session, workspace_id: int, source_id: int, target_id: int) -> None:
+    session.execute(
+        sa.update(Conversation)
+        .where(Conversation.workspace_id == workspace_id, Conversation.contact_id == source_id)
+        .values(contact_id=target_id)
+    )

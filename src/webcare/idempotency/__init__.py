@@ -1,1 +1,0 @@
-"""Idempotency-Key support for POST requests."""

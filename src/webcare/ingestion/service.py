@@ -1,0 +1,206 @@
+"""Ingest normalised inbound events from any connector.
+
+Guarantees:
+- Idempotent: ``(channel account, external id)`` is stored once, also when the same delivery
+  arrives twice at the same moment (the unique constraint decides; the loser returns the
+  winner's message).
+- Atomic: a message, its contact, its conversation and its follow-up jobs land together or not
+  at all.
+- Threaded by the rules in :mod:`webcare.ingestion.threading`; a reply that arrived before its
+  parent is pulled into the parent's conversation when the parent arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webcare.auth.principal import Principal
+from webcare.channel.models import ChannelAccount
+from webcare.channel.ports import InboundDeletion, InboundEdit, InboundMessage
+from webcare.contact import service as contacts
+from webcare.contact.models import ContactIdentity
+from webcare.conversation import service as conversations
+from webcare.conversation.errors import MessageNotFound
+from webcare.conversation.events import MessageDeleted, MessageEdited, MessageReceived
+from webcare.conversation.models import Conversation, Direction, Message
+from webcare.events.bus import publish
+from webcare.ingestion.threading import JOINS_LATEST_PRIVATE, may_continue
+from webcare.kit.time import utc_now
+from webcare.search.text import index_text
+
+log = logging.getLogger(__name__)
+
+_MAX_RACE_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one delivery. ``duplicate`` is True when it was already stored."""
+
+    message_id: int
+    conversation_id: int
+    duplicate: bool
+
+
+def ingest(
+    session: Session,
+    account: ChannelAccount,
+    inbound: InboundMessage,
+    *,
+    reopen_window: timedelta,
+) -> IngestResult:
+    """Store one inbound message exactly once and thread it. The caller commits."""
+    for _ in range(_MAX_RACE_RETRIES):
+        existing = conversations.message_by_external_id(session, account.id, inbound.external_id)
+        if existing is not None:
+            return IngestResult(existing.id, existing.conversation_id, duplicate=True)
+        try:
+            with session.begin_nested():
+                return _store(session, account, inbound, reopen_window)
+        except IntegrityError:
+            # A concurrent delivery of the same message (or the same new author) won the race;
+            # its row is visible now, so the next round returns it or threads against it.
+            log.info("concurrent delivery of %s on account %s", inbound.external_id, account.id)
+    raise RuntimeError(f"could not store message {inbound.external_id} after retries")
+
+
+def _store(
+    session: Session, account: ChannelAccount, inbound: InboundMessage, reopen_window: timedelta
+) -> IngestResult:
+    identity = contacts.resolve_identity(
+        session, account.workspace_id, account.platform, inbound.author
+    )
+    conversation = _conversation_for(session, account, inbound, identity, reopen_window)
+    message = Message(
+        workspace_id=account.workspace_id,
+        conversation_id=conversation.id,
+        channel_account_id=account.id,
+        external_id=inbound.external_id,
+        direction=Direction.INBOUND.value,
+        visibility=inbound.visibility.value,
+        author_identity_id=identity.id,
+        text=inbound.text,
+        search_text=index_text(inbound.text),
+        attachments=[a.as_json() for a in inbound.attachments],
+        rating=inbound.rating,
+        reply_to_external_id=inbound.reply_to_external_id,
+        platform_time=inbound.platform_time,
+        received_at=utc_now(),
+        raw=inbound.raw,
+    )
+    session.add(message)
+    session.flush()
+    conversations.record_inbound(session, conversation, inbound.platform_time)
+    _adopt_orphans(session, account, message, conversation)
+    publish(
+        session,
+        MessageReceived(
+            workspace_id=account.workspace_id,
+            actor_user_id=None,
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+        ),
+    )
+    return IngestResult(message.id, message.conversation_id, duplicate=False)
+
+
+def _conversation_for(
+    session: Session,
+    account: ChannelAccount,
+    inbound: InboundMessage,
+    identity: ContactIdentity,
+    reopen_window: timedelta,
+) -> Conversation:
+    found = _existing_conversation(session, account, inbound, identity)
+    if found is not None and may_continue(found, utc_now(), reopen_window):
+        return found
+    return conversations.start(
+        session,
+        workspace_id=account.workspace_id,
+        channel_account_id=account.id,
+        contact_id=identity.contact_id,
+        kind=inbound.kind.value,
+        subject=inbound.subject,
+        started_at=inbound.platform_time,
+    )
+
+
+def _existing_conversation(
+    session: Session, account: ChannelAccount, inbound: InboundMessage, identity: ContactIdentity
+) -> Conversation | None:
+    for ref in (inbound.reply_to_external_id, inbound.thread_external_id):
+        if ref is None:
+            continue
+        parent = conversations.message_by_external_id(session, account.id, ref)
+        if parent is not None:
+            return conversations.get(session, account.workspace_id, parent.conversation_id)
+    if inbound.kind in JOINS_LATEST_PRIVATE:
+        return conversations.latest_private_conversation(
+            session, account.id, identity.contact_id, inbound.kind.value
+        )
+    return None
+
+
+def _adopt_orphans(
+    session: Session, account: ChannelAccount, parent: Message, conversation: Conversation
+) -> None:
+    """Pull replies that arrived before ``parent`` into its conversation."""
+    assert parent.external_id is not None
+    for orphan in conversations.orphan_replies_to(session, account.id, parent.external_id):
+        if orphan.conversation_id != conversation.id:
+            conversations.merge(
+                session,
+                Principal.system(account.workspace_id),
+                source_id=orphan.conversation_id,
+                target=conversation,
+            )
+
+
+def apply_edit(session: Session, account: ChannelAccount, edit: InboundEdit) -> Message:
+    """Record the author's new text; the old one is kept as a revision. Repeats are no-ops."""
+    message = _message_or_raise(session, account, edit.external_id)
+    if message.text == edit.text:
+        return message
+    conversations.revise_text(session, message, edit.text, edit.edited_at)
+    message.search_text = index_text(edit.text)
+    publish(
+        session,
+        MessageEdited(
+            workspace_id=account.workspace_id,
+            actor_user_id=None,
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+        ),
+    )
+    return message
+
+
+def apply_deletion(session: Session, account: ChannelAccount, deletion: InboundDeletion) -> Message:
+    """Mark the message deleted by its author; its text stays visible to the team as history."""
+    message = _message_or_raise(session, account, deletion.external_id)
+    if message.deleted_at is not None:
+        return message
+    message.deleted_at = deletion.deleted_at
+    session.flush()
+    publish(
+        session,
+        MessageDeleted(
+            workspace_id=account.workspace_id,
+            actor_user_id=None,
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+        ),
+    )
+    return message
+
+
+def _message_or_raise(session: Session, account: ChannelAccount, external_id: str) -> Message:
+    message = conversations.message_by_external_id(session, account.id, external_id)
+    if message is None:
+        raise MessageNotFound(external_id)
+    return message
