@@ -198,3 +198,7 @@ def token_create(slug: str, name: str, scopes: tuple[str, ...], username: str | 
         click.echo(raw)
     except WebcareError as exc:
         _fail(exc)
+
+
+if __name__ == "__main__":
+    main()

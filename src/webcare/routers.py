@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from webcare.auth.endpoints import router as auth_router
 from webcare.channel.endpoints import router as channel_router
+from webcare.channel.webhook_endpoints import router as webhook_router
 from webcare.contact.endpoints import router as contact_router
 from webcare.conversation.endpoints import router as conversation_router
 from webcare.worker.endpoints import router as jobs_router
@@ -16,4 +17,5 @@ ROUTERS: list[APIRouter] = [
     contact_router,
     channel_router,
     jobs_router,
+    webhook_router,
 ]

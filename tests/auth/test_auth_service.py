@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -186,23 +186,30 @@ def test_revoked_or_unknown_token_does_not_resolve(runtime: Runtime) -> None:
 
 def test_last_used_at_is_written_at_most_once_a_minute(runtime: Runtime) -> None:
     workspace_id = make_workspace(runtime)
-    raw, _ = make_token(runtime, workspace_id, ["admin"])
+    raw, token_id = make_token(runtime, workspace_id, ["admin"])
+
+    def stored() -> datetime | None:
+        with runtime.session_factory() as db:
+            token = db.get(ApiToken, token_id)
+            assert token is not None
+            return token.last_used_at
 
     with unit_of_work(runtime.session_factory) as db:
-        first = auth_service.resolve_api_token(db, raw)
-        assert first is not None
-        first_used = first.last_used_at
-        assert first_used is not None
+        assert auth_service.resolve_api_token(db, raw) is not None
+    first_used = stored()
+    assert first_used is not None  # stamped after the request committed
     with unit_of_work(runtime.session_factory) as db:
-        again = auth_service.resolve_api_token(db, raw)
-        assert again is not None
-        assert again.last_used_at == first_used
-        again.last_used_at = first_used - timedelta(minutes=2)
+        assert auth_service.resolve_api_token(db, raw) is not None
+    assert stored() == first_used  # within the minute: no second write
     with unit_of_work(runtime.session_factory) as db:
-        later = auth_service.resolve_api_token(db, raw)
-        assert later is not None
-        assert later.last_used_at is not None
-        assert later.last_used_at > first_used - timedelta(minutes=2)
+        token = db.get(ApiToken, token_id)
+        assert token is not None
+        token.last_used_at = first_used - timedelta(minutes=2)
+    with unit_of_work(runtime.session_factory) as db:
+        assert auth_service.resolve_api_token(db, raw) is not None
+    later = stored()
+    assert later is not None
+    assert later > first_used - timedelta(minutes=2)
 
 
 def test_token_for_a_user_outside_the_workspace_is_refused(runtime: Runtime) -> None:

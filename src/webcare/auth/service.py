@@ -22,6 +22,7 @@ from webcare.auth import passwords
 from webcare.auth.models import ApiToken, User, UserSession
 from webcare.auth.principal import Scope
 from webcare.kit.crypto import new_token, sha256_hex
+from webcare.kit.db import after_commit
 from webcare.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from webcare.kit.time import utc_now
 from webcare.workspace import service as workspace_service
@@ -336,7 +337,28 @@ def _token_user_is_active(session: Session, token: ApiToken) -> bool:
 
 
 def _touch(session: Session, token: ApiToken) -> None:
+    """Record use in its own tiny transaction after the request commits.
+
+    Writing it inside the request would lock the token's row for the whole request and so
+    serialise every concurrent request of one integration behind it.
+    """
     now = utc_now()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.flush()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)
+    token_id = token.id
+    stale = now - LAST_USED_RESOLUTION
+
+    def write() -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.update(ApiToken)
+                .where(
+                    ApiToken.id == token_id,
+                    sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale),
+                )
+                .values(last_used_at=now)
+            )
+
+    after_commit(session, write)

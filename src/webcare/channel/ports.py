@@ -8,9 +8,11 @@ Error tree (what the send job does with each)::
 
     ConnectorError                 base; never raised itself
     ├── AuthFailed                 credentials rejected: channel flagged "needs re-authorisation",
-    │                              the reply waits (retried after an admin re-connects)
+    │                              the reply is marked failed (the agent retries after an admin
+    │                              re-connects the channel)
     ├── RateLimited(retry_after)   the platform said slow down: retry after that many seconds
     ├── TransientError             timeouts, 5xx, connection resets: retried with backoff
+    │                              (both end as failed, with the reason, after the last attempt)
     └── PermanentError             the platform refused this message for good: the message is
                                    marked failed with ``reason`` shown to the agent
 """

@@ -69,6 +69,17 @@ def get_or_raise(session: Session, workspace_id: int, account_id: int) -> Channe
     return account
 
 
+def by_webhook_token(session: Session, platform: Platform, token: str) -> ChannelAccount:
+    """The account a platform webhook URL names; 404 for anything else."""
+    stmt = sa.select(ChannelAccount).where(
+        ChannelAccount.webhook_token == token, ChannelAccount.platform == platform.value
+    )
+    account = session.scalars(stmt).one_or_none()
+    if account is None:
+        raise ChannelAccountNotFound("for this webhook URL")
+    return account
+
+
 def list_accounts(session: Session, workspace_id: int) -> list[ChannelAccount]:
     stmt = (
         sa.select(ChannelAccount)

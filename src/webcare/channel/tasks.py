@@ -60,6 +60,10 @@ def send_reply(ctx: JobContext) -> None:
     except Invalid as exc:  # no connector can send on this platform
         _fail(ctx.session, workspace_id, message_id, exc.detail)
         return
+    except Exception as exc:
+        # A bug in a connector: retried like a transient error, and never left pending forever.
+        _handle_failure(ctx, message_id, TransientError(f"unexpected {exc.__class__.__name__}"))
+        return
     _succeed(ctx.session, workspace_id, message_id, result)
 
 
@@ -116,6 +120,11 @@ def _handle_failure(ctx: JobContext, message_id: int, exc: ConnectorError) -> No
         return
     assert isinstance(exc, PermanentError)
     _fail(ctx.session, workspace_id, message_id, exc.reason)
+
+
+def _last_attempt(ctx: JobContext) -> bool:
+    job = ctx.session.get(Job, ctx.job_id)
+    return job is None or ctx.attempt >= job.max_attempts
 
 
 def _fail(session: Session, workspace_id: int, message_id: int, reason: str) -> None:

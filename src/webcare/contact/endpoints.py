@@ -52,6 +52,7 @@ def list_contacts(
     cursor: str | None = None,
 ) -> ContactPage:
     principal.require(Scope.CONTACTS_READ)
+    cursor = cursor or None
     if cursor is not None and not cursor.isdigit():
         raise Invalid("cursor is not valid; start again without it")
     rows = service.search(db, principal.workspace_id, q, limit + 1, int(cursor) if cursor else None)

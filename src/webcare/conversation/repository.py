@@ -1,4 +1,8 @@
-"""All SQL of the conversation domain. Every function takes and filters by ``workspace_id``."""
+"""All SQL of the conversation domain.
+
+Lookups by a public id take and filter by ``workspace_id``. Helpers that take a conversation
+or channel account id expect the caller to have loaded that row through a scoped lookup.
+"""
 
 from __future__ import annotations
 
@@ -319,3 +323,14 @@ def move_contact(session: Session, workspace_id: int, source_id: int, target_id:
         .where(Conversation.workspace_id == workspace_id, Conversation.contact_id == source_id)
         .values(contact_id=target_id)
     )
+
+
+def snoozed_until_before(session: Session, now: datetime, limit: int = 500) -> list[Conversation]:
+    """Snoozed conversations due to wake, across workspaces (system upkeep only)."""
+    stmt = (
+        sa.select(Conversation)
+        .where(Conversation.status == Status.SNOOZED.value, Conversation.snoozed_until <= now)
+        .order_by(Conversation.snoozed_until)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -361,3 +361,19 @@ of_contacts = repository.conversations_of_contacts
 def move_contact(session: Session, workspace_id: int, source_id: int, target_id: int) -> None:
     """Give all of one contact's conversations to another (used when contacts are merged)."""
     repository.move_contact(session, workspace_id, source_id, target_id)
+
+
+def wake_snoozed(session: Session, now: datetime) -> int:
+    """Reopen every conversation (all workspaces) whose snooze has ended; returns how many."""
+    woken = repository.snoozed_until_before(session, now)
+    for conversation in woken:
+        conversation.status = Status.OPEN.value
+        conversation.snoozed_until = None
+        _changed(
+            session,
+            Principal.system(conversation.workspace_id),
+            conversation,
+            "status.open",
+            {"reason": "snooze ended"},
+        )
+    return len(woken)

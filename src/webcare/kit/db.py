@@ -6,6 +6,7 @@ committed at the edge) and 0005-sync-database-access.md (synchronous SQLAlchemy 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,9 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 from webcare.kit.time import ensure_utc
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -97,27 +100,51 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 AfterCommit = Callable[[], None]
+_PENDING = "after_commit"
 
 
 def after_commit(session: Session, callback: AfterCommit) -> None:
-    """Run ``callback`` once the current transaction commits; drop it on rollback.
+    """Run ``callback`` once the outermost transaction commits; drop it on rollback.
 
-    Used to wake workers and push live events: work that must never happen for a change
-    that did not land.
+    Used to wake workers, push live events and stamp usage: work that must never happen for
+    a change that did not land. A callback registered inside a savepoint is dropped when that
+    savepoint (or any enclosing one) rolls back, and waits for the real commit when it is
+    released.
     """
-    session.info.setdefault("after_commit", []).append(callback)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, callback))
 
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
-    for callback in callbacks:
-        callback()
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the real commit is still to come
+    pending: list[tuple[SessionTransaction | None, AfterCommit]] = session.info.pop(_PENDING, [])
+    for _transaction, callback in pending:
+        try:
+            callback()
+        except Exception:
+            # The transaction is already committed; a follow-up that fails (a wake-up, a live
+            # push, a usage stamp) must not turn the caller's success into an error.
+            log.exception("after-commit callback failed")
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_rollback(session: Session, previous: SessionTransaction) -> None:
+    pending: list[tuple[SessionTransaction | None, AfterCommit]] = session.info.get(_PENDING, [])
+    kept = [(tx, cb) for tx, cb in pending if not _within(tx, previous)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
+
+
+def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 @contextmanager

@@ -24,7 +24,7 @@ class JobError(Exception):
     """Base class of the exceptions that steer a job's retries."""
 
 
-class RetryLater(JobError):  # noqa: N818 - reads as an instruction: "retry later"
+class RetryLater(JobError):
     """Run this job again after ``retry_after`` seconds (e.g. the platform said 429)."""
 
     def __init__(self, message: str, *, retry_after: float) -> None:

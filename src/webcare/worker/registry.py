@@ -62,6 +62,29 @@ def task(name: str) -> Callable[[Task], Task]:
     return register
 
 
+_periodic: dict[str, float] = {}
+
+
+def periodic(name: str, every_seconds: float) -> Callable[[Task], Task]:
+    """Register a task that workers enqueue once per ``every_seconds`` (cron-like upkeep).
+
+    Several workers may all try; the job's dedupe key (name plus time slot) lets one through.
+    The task runs with ``workspace_id`` None and must be idempotent.
+    """
+
+    def register(func: Task) -> Task:
+        task(name)(func)
+        _periodic[name] = every_seconds
+        return func
+
+    return register
+
+
+def periodic_schedule() -> dict[str, float]:
+    """Periodic task names and their interval in seconds."""
+    return dict(_periodic)
+
+
 def get_task(name: str) -> Task:
     """The function registered for ``name``; ``UnknownTaskError`` (the job goes dead) if none."""
     try:

@@ -23,6 +23,7 @@ import secrets
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,8 +39,13 @@ from webcare.kit.time import utc_now
 from webcare.runtime import Runtime
 from webcare.worker.errors import PermanentJobError, RetryLater
 from webcare.worker.models import Job, JobStatus
-from webcare.worker.registry import JobContext, get_task, import_task_modules
-from webcare.worker.service import backoff_seconds, subscribe_wakeup
+from webcare.worker.registry import (
+    JobContext,
+    get_task,
+    import_task_modules,
+    periodic_schedule,
+)
+from webcare.worker.service import backoff_seconds, enqueue, subscribe_wakeup
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,7 @@ class Worker:
         self.worker_id = worker_id or _default_worker_id()
         self.lease_seconds = lease_seconds
         self._wakeup = threading.Event()
+        self._next_periodic_check = 0.0
 
     def wake(self) -> None:
         """End an idle wait now (a job was enqueued, or the worker is asked to stop)."""
@@ -211,11 +218,23 @@ class Worker:
         try:
             while not stop.is_set():
                 self._wakeup.clear()
+                self._schedule_periodic()
                 if not self._step():
                     self._wakeup.wait(poll)
         finally:
             unsubscribe()
             log.info("worker %s stopped", self.worker_id)
+
+    def _schedule_periodic(self) -> None:
+        """Enqueue periodic upkeep whose time slot has come (at most one check a second)."""
+        now = time.time()
+        if now < self._next_periodic_check:
+            return
+        self._next_periodic_check = now + 1.0
+        try:
+            enqueue_due_periodic(self.runtime, now)
+        except Exception:
+            log.exception("worker %s: scheduling periodic jobs failed", self.worker_id)
 
     def _step(self) -> bool:
         try:
@@ -223,6 +242,18 @@ class Worker:
         except Exception:
             log.exception("worker %s: claiming or recording a job failed", self.worker_id)
             return False
+
+
+def enqueue_due_periodic(runtime: Runtime, now: float) -> int:
+    """Enqueue each periodic task once for the current slot; returns how many were added."""
+    added = 0
+    for name, every in periodic_schedule().items():
+        key = f"periodic:{name}:{int(now // every)}"
+        with unit_of_work(runtime.session_factory) as session:
+            if session.scalar(sa.select(Job.id).where(Job.dedupe_key == key)) is None:
+                enqueue(session, name, {}, dedupe_key=key)
+                added += 1
+    return added
 
 
 def _next_due(session: Session, now: datetime) -> Job | None:
