@@ -113,6 +113,46 @@ def test_webcare_demo_command_prepares_a_fresh_data_directory(tmp_path: Path) ->
     assert "already taken" in clash.stderr
     assert "Traceback" not in clash.stderr
     assert token.startswith("wc_")
+    minted = subprocess.run(
+        [
+            *webcare,
+            "token",
+            "create",
+            "--workspace",
+            "glasnet",
+            "--name",
+            "crm",
+            "--scope",
+            "conversations:read",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert minted.returncode == 0, minted.stderr
+    assert minted.stdout.strip().startswith("wc_")
+    wrong = subprocess.run(
+        [
+            *webcare,
+            "token",
+            "create",
+            "--workspace",
+            "glasnet",
+            "--name",
+            "crm",
+            "--scope",
+            "everything",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert wrong.returncode == 2
+    assert "everything" in wrong.stderr
 
 
 def test_cli_help_explains_each_command() -> None:

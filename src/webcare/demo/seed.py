@@ -97,7 +97,9 @@ def _seed_one(session: Session, cast: Cast, spec: dict[str, Any], now: datetime)
         previous = external_id
     assert conversation_id is not None
     conversation = conversations.get_or_raise(session, cast.workspace.id, conversation_id)
+    last_message_at = conversation.last_activity_at
     _apply_workflow(session, cast, spec, conversation_id, now)
+    conversation.last_activity_at = last_message_at  # seeding is not agent activity
     return conversation.contact_id
 
 

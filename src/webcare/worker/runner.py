@@ -138,7 +138,7 @@ class Worker:
             except BaseException:
                 session.rollback()
                 raise
-        log.info("job %s (%s) done on attempt %d", job.id, job.name, job.attempts)
+        log.debug("job %s (%s) done on attempt %d", job.id, job.name, job.attempts)
 
     def _context(self, session: Session, job: Job) -> JobContext:
         return JobContext(
