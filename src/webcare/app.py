@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import webcare.models  # noqa: F401  (every table known before the first flush)
 from webcare.config import Settings
-from webcare.kit.errors import WebcareError
+from webcare.kit.errors import WebcareError, validation_problems
 from webcare.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -67,11 +67,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
-            for err in exc.errors()
-        ]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        summary, problems = validation_problems(exc.errors())
         return JSONResponse(
             {"error": "invalid", "detail": summary, "problems": problems}, status_code=422
         )

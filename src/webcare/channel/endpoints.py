@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Response, status
 
 from webcare.auth.dependencies import PrincipalDep
@@ -104,19 +102,10 @@ def receive_message(
     """The generic API channel: deliver one customer message. Safe to retry."""
     principal.require(Scope.INBOUND_WRITE)
     account = inbound_api.api_account(db, principal.workspace_id, account_id)
-    result = ingestion.ingest(
-        db,
-        account,
-        inbound_api.to_inbound(body),
-        reopen_window=timedelta(hours=runtime.settings.reopen_window_hours),
-    )
+    result = inbound_api.ingest(db, account, body, runtime.settings.reopen_window_hours)
     if result.duplicate:
         response.status_code = status.HTTP_200_OK
-    return IngestOut(
-        message_id=result.message_id,
-        conversation_id=result.conversation_id,
-        duplicate=result.duplicate,
-    )
+    return result
 
 
 @router.patch("/{account_id}/messages/{external_id}", response_model=IngestOut)

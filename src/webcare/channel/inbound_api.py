@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,8 @@ from webcare.channel.ports import (
     InboundMessage,
     MessageVisibility,
 )
-from webcare.channel.schemas import InboundEditIn, InboundMessageIn
+from webcare.channel.schemas import InboundEditIn, InboundMessageIn, IngestOut
+from webcare.ingestion import service as ingestion
 from webcare.kit.errors import Conflict, Invalid
 from webcare.kit.time import utc_now
 
@@ -62,6 +63,20 @@ def to_inbound(body: InboundMessageIn) -> InboundMessage:
             for a in body.attachments
         ),
         raw=body.model_dump(mode="json"),
+    )
+
+
+def ingest(
+    session: Session, account: ChannelAccount, body: InboundMessageIn, reopen_window_hours: float
+) -> IngestOut:
+    """Store one generic-API message (REST or webhook); a duplicate answers ``duplicate``."""
+    result = ingestion.ingest(
+        session, account, to_inbound(body), reopen_window=timedelta(hours=reopen_window_hours)
+    )
+    return IngestOut(
+        message_id=result.message_id,
+        conversation_id=result.conversation_id,
+        duplicate=result.duplicate,
     )
 
 

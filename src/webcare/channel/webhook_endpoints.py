@@ -4,7 +4,6 @@ channel account, and the platform's signature proves the sender."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -16,8 +15,7 @@ from webcare.channel.schemas import InboundMessageIn, IngestOut
 from webcare.connectors.api import webhook as api_webhook
 from webcare.connectors.api.client import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from webcare.dependencies import DbSession, RuntimeDep
-from webcare.ingestion import service as ingestion
-from webcare.kit.errors import Invalid
+from webcare.kit.errors import Invalid, validation_problems
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -59,22 +57,9 @@ def receive_api_webhook(
     try:
         message = InboundMessageIn.model_validate_json(body)
     except ValidationError as exc:
-        problems = [
-            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
-            for err in exc.errors()
-        ]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+        summary, problems = validation_problems(exc.errors())
         raise Invalid(summary, extra={"problems": problems}) from exc
-    result = ingestion.ingest(
-        db,
-        account,
-        inbound_api.to_inbound(message),
-        reopen_window=timedelta(hours=runtime.settings.reopen_window_hours),
-    )
+    result = inbound_api.ingest(db, account, message, runtime.settings.reopen_window_hours)
     if result.duplicate:
         response.status_code = status.HTTP_200_OK
-    return IngestOut(
-        message_id=result.message_id,
-        conversation_id=result.conversation_id,
-        duplicate=result.duplicate,
-    )
+    return result

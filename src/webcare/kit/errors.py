@@ -6,6 +6,7 @@ as ``{"error": code, "detail": message}``. Anything else that escapes is a bug a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 
@@ -54,3 +55,13 @@ class Forbidden(WebcareError):
 
     status_code = 403
     code = "forbidden"
+
+
+def validation_problems(errors: Sequence[Any]) -> tuple[str, list[dict[str, str]]]:
+    """Pydantic's error list as a one-line summary plus ``[{field, message}]`` for clients."""
+    problems = [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": str(err["msg"])}
+        for err in errors
+    ]
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+    return summary, problems
