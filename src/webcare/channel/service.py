@@ -15,6 +15,7 @@ from webcare.channel.errors import ChannelAccountNotFound
 from webcare.channel.models import ChannelAccount, Health, Platform
 from webcare.channel.ports import ChannelContext, Sender
 from webcare.connectors.api.client import ApiChannelSender
+from webcare.connectors.x.client import XSender
 from webcare.kit.crypto import SecretBox, new_token
 from webcare.kit.errors import Invalid
 from webcare.kit.time import utc_now
@@ -126,6 +127,8 @@ def sender_for(platform: str, client: httpx.Client) -> Sender:
     """The connector that sends for ``platform``; platform connectors register here."""
     if platform == Platform.API.value:
         return ApiChannelSender(client)
+    if platform == Platform.X.value:
+        return XSender(client)
     raise Invalid(f"sending on {platform} is not supported yet")
 
 

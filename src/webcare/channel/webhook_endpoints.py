@@ -3,18 +3,24 @@ channel account, and the platform's signature proves the sender."""
 
 from __future__ import annotations
 
+import json
 import time
-from typing import Annotated
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, ValidationError
 
 from webcare.channel import inbound_api, service
 from webcare.channel.models import Platform
 from webcare.channel.schemas import InboundMessageIn, IngestOut
 from webcare.connectors.api import webhook as api_webhook
 from webcare.connectors.api.client import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from webcare.connectors.x import normalize as x_normalize
+from webcare.connectors.x import webhook as x_webhook
 from webcare.dependencies import DbSession, RuntimeDep
+from webcare.ingestion import service as ingestion
 from webcare.kit.errors import Invalid, validation_problems
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -63,3 +69,57 @@ def receive_api_webhook(
     if result.duplicate:
         response.status_code = status.HTTP_200_OK
     return result
+
+
+class BatchOut(BaseModel):
+    stored: int
+    duplicates: int
+    edits: int
+    deletions: int
+    unknown: int
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise Invalid("the body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object")
+    return data
+
+
+@router.get("/x/{webhook_token}")
+def x_crc_challenge(
+    webhook_token: str,
+    db: DbSession,
+    runtime: RuntimeDep,
+    crc_token: Annotated[str, Query(min_length=1, max_length=500)],
+) -> dict[str, str]:
+    """X's Challenge-Response Check: prove we hold the app's consumer secret."""
+    account = service.by_webhook_token(db, Platform.X, webhook_token)
+    secret = str(
+        service.context(account, runtime.secret_box).credentials.get("consumer_secret", "")
+    )
+    return x_webhook.crc_response(secret, crc_token)
+
+
+@router.post("/x/{webhook_token}", response_model=BatchOut)
+def x_activity(
+    webhook_token: str,
+    request: Request,
+    body: Annotated[bytes, Depends(raw_body)],
+    db: DbSession,
+    runtime: RuntimeDep,
+) -> BatchOut:
+    """Account Activity events: signature first, then normalise, then ingest each once."""
+    account = service.by_webhook_token(db, Platform.X, webhook_token)
+    secret = str(
+        service.context(account, runtime.secret_box).credentials.get("consumer_secret", "")
+    )
+    x_webhook.verify_signature(secret, body, request.headers.get(x_webhook.SIGNATURE_HEADER))
+    events = x_normalize.normalize(_json_object(body))
+    result = ingestion.ingest_events(
+        db, account, events, reopen_window=timedelta(hours=runtime.settings.reopen_window_hours)
+    )
+    return BatchOut(**asdict(result))

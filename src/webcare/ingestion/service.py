@@ -13,6 +13,7 @@ Guarantees:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -204,3 +205,40 @@ def _message_or_raise(session: Session, account: ChannelAccount, external_id: st
     if message is None:
         raise MessageNotFound(external_id)
     return message
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one platform delivery (often several events) changed."""
+
+    stored: int
+    duplicates: int
+    edits: int
+    deletions: int
+    unknown: int
+
+
+def ingest_events(
+    session: Session,
+    account: ChannelAccount,
+    events: Sequence[InboundMessage | InboundEdit | InboundDeletion],
+    *,
+    reopen_window: timedelta,
+) -> BatchResult:
+    """Apply a webhook's events in order. An edit or deletion of a message we never stored is
+    counted, not an error: platforms report those for posts that predate the connection."""
+    counts = dict.fromkeys(("stored", "duplicates", "edits", "deletions", "unknown"), 0)
+    for event in events:
+        try:
+            if isinstance(event, InboundMessage):
+                result = ingest(session, account, event, reopen_window=reopen_window)
+                counts["duplicates" if result.duplicate else "stored"] += 1
+            elif isinstance(event, InboundEdit):
+                apply_edit(session, account, event)
+                counts["edits"] += 1
+            else:
+                apply_deletion(session, account, event)
+                counts["deletions"] += 1
+        except MessageNotFound:
+            counts["unknown"] += 1
+    return BatchResult(**counts)
