@@ -1,0 +1,1 @@
+"""Meta: Facebook Page comments and posts, Messenger, Instagram comments and DMs."""
