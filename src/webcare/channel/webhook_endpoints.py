@@ -10,13 +10,17 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ValidationError
 
 from webcare.channel import inbound_api, service
+from webcare.channel.errors import ChannelAccountNotFound
 from webcare.channel.models import Platform
 from webcare.channel.schemas import InboundMessageIn, IngestOut
 from webcare.connectors.api import webhook as api_webhook
 from webcare.connectors.api.client import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from webcare.connectors.meta import normalize as meta_normalize
+from webcare.connectors.meta import webhook as meta_webhook
 from webcare.connectors.x import normalize as x_normalize
 from webcare.connectors.x import webhook as x_webhook
 from webcare.dependencies import DbSession, RuntimeDep
@@ -119,6 +123,51 @@ def x_activity(
     )
     x_webhook.verify_signature(secret, body, request.headers.get(x_webhook.SIGNATURE_HEADER))
     events = x_normalize.normalize(_json_object(body))
+    result = ingestion.ingest_events(
+        db, account, events, reopen_window=timedelta(hours=runtime.settings.reopen_window_hours)
+    )
+    return BatchOut(**asdict(result))
+
+
+_META_PLATFORMS = {"facebook": Platform.FACEBOOK, "instagram": Platform.INSTAGRAM}
+
+
+def _meta_platform(platform: str) -> Platform:
+    if platform not in _META_PLATFORMS:
+        raise ChannelAccountNotFound("for this webhook URL")
+    return _META_PLATFORMS[platform]
+
+
+@router.get("/{platform}/{webhook_token}", response_class=PlainTextResponse)
+def meta_verification(
+    platform: str, webhook_token: str, request: Request, db: DbSession, runtime: RuntimeDep
+) -> str:
+    """Meta's subscription handshake: echo ``hub.challenge`` when the verify token matches."""
+    account = service.by_webhook_token(db, _meta_platform(platform), webhook_token)
+    credentials = service.context(account, runtime.secret_box).credentials
+    return meta_webhook.verify_subscription(
+        dict(request.query_params), str(credentials.get("verify_token", ""))
+    )
+
+
+@router.post("/{platform}/{webhook_token}", response_model=BatchOut)
+def meta_events(
+    platform: str,
+    webhook_token: str,
+    request: Request,
+    body: Annotated[bytes, Depends(raw_body)],
+    db: DbSession,
+    runtime: RuntimeDep,
+) -> BatchOut:
+    """Page feed, Messenger and Instagram events: signature first, then normalise, then ingest."""
+    account = service.by_webhook_token(db, _meta_platform(platform), webhook_token)
+    channel = service.context(account, runtime.secret_box)
+    secret = str(channel.credentials.get("app_secret", ""))
+    meta_webhook.verify_signature(secret, body, request.headers.get(meta_webhook.SIGNATURE_HEADER))
+    own_ids = frozenset(
+        str(v) for k, v in channel.settings.items() if k in ("page_id", "ig_user_id")
+    )
+    events = meta_normalize.normalize(_json_object(body), own_ids=own_ids)
     result = ingestion.ingest_events(
         db, account, events, reopen_window=timedelta(hours=runtime.settings.reopen_window_hours)
     )
