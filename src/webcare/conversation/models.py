@@ -67,6 +67,14 @@ class Conversation(Base):
         sa.Index("ix_conversations_inbox", "workspace_id", "status", "waiting_since"),
         sa.Index("ix_conversations_contact", "workspace_id", "contact_id"),
         sa.Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
+        # Threading a DM looks up the contact's latest conversation of a kind on an account.
+        sa.Index(
+            "ix_conversations_thread",
+            "channel_account_id",
+            "contact_id",
+            "kind",
+            "last_activity_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

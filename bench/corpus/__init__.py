@@ -11,11 +11,12 @@ follows what a Dutch provider's webcare team (Glasnet, the demo cast) gets on a 
 
 Authors come from a pool of one per :data:`MESSAGES_PER_AUTHOR` messages, drawn with a skew (a
 few customers write a lot), so most messages come from a contact that already exists. Each
-message carries a ``raw`` payload shaped like a webhook body, 300-600 bytes of JSON.
+message carries a ``raw`` payload shaped like a webhook body (450-700 bytes of JSON, median 530).
 
 Invariants the benchmarks rely on:
 
-- the same ``count`` and ``seed`` give the same messages, in the same order;
+- the same ``count`` and ``seed`` give the same messages, in the same order (a smaller count is
+  not a prefix of a larger one: the author pool grows with the count);
 - external ids are unique and ``platform_time`` strictly increases, so a reply always comes
   after its parent (no orphans: the corpus measures the common path, not reordering);
 - an author's handle, name and follower count never change, so ingestion finds nothing to
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from bench.corpus import phrases
 from webcare.channel.ports import (
     Attachment,
     Author,
@@ -54,198 +56,6 @@ MEAN_GAP_SECONDS = 13.0
 BRAND_HANDLE = "@GlasnetHelpt"
 
 T = TypeVar("T")
-
-_FIRST = (
-    "Anouk", "Bram", "Daan", "Eva", "Fleur", "Gijs", "Hanna", "Iris", "Jesse", "Julia", "Kevin",
-    "Lotte", "Mark", "Noor", "Oscar", "Pieter", "Roos", "Sven", "Tess", "Thijs", "Vera", "Wouter",
-    "Yara", "Zoë", "Mohamed", "Fatima", "Sem", "Lieke", "Ruben", "Sophie", "Emma", "Luuk", "Mila",
-    "James", "Olivia", "Chloé", "Ömer", "Priya", "Jan-Willem", "Maaike",
-)  # fmt: skip
-_LAST = (
-    "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser",
-    "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks",
-    "van Leeuwen", "Dekker", "Brouwer", "El Idrissi", "Yılmaz", "Smith", "O'Brien", "Kowalski",
-)  # fmt: skip
-_CITIES = (
-    "Amsterdam", "Rotterdam", "Utrecht", "Den Haag", "Eindhoven", "Groningen", "Tilburg",
-    "Almere", "Breda", "Nijmegen", "Zwolle", "Leeuwarden", "Maastricht", "Enschede", "Haarlem",
-    "Den Bosch", "Amersfoort", "Delft", "Alkmaar", "Apeldoorn",
-)  # fmt: skip
-_COUNTRIES_NL = ("Spanje", "Frankrijk", "Turkije", "Marokko", "Italië", "Oostenrijk", "de VS")
-_COUNTRIES_EN = ("Spain", "France", "Turkey", "Morocco", "Italy", "Austria", "the US")
-_MODEMS = ("Glasnet Box 3", "Glasnet Box 4", "FritzBox 7590", "Glasnet Wifi 6 modem")
-_AGENTS = ("Anna", "Lars", "Sanne", "Youssef")
-_EMOJI = ("😡", "😤", "🙏", "👍", "😂", "🤔", "😢", "❤️", "📶", "💸", "🙄", "😊", "👏", "🤬")
-_HASHTAGS = (
-    "#storing", "#glasnet", "#wifi", "#factuur", "#klantenservice", "#fail", "#thuiswerken",
-    "#verhuizen", "#internet", "#glasvezel", "#roaming", "#opzeggen", "#tv",
-)  # fmt: skip
-_SOURCES = ("Glasnet app for iOS", "Glasnet app for Android", "web", "Glasnet app for iPad")
-
-_ROOTS_NL = (
-    "{brand} mijn internet ligt er al {duration} uit in {city}. Is er een storing?",
-    "{brand} waarom is mijn factuur deze maand €{amount} hoger? Niks veranderd aan abonnement.",
-    "Ik ga {when} verhuizen naar {city}, kan ik mijn abonnement meenemen? {brand}",
-    "{brand} modem knippert oranje sinds de update van vannacht, al drie keer herstart",
-    "Wifi op zolder is niet vooruit te branden. Werkt de versterker ook met de {modem}? {brand}",
-    "Hoe zeg ik mijn abonnement op? Kan het nergens vinden in de app {brand}",
-    "{brand} roaming werkt niet in {country}, wel een bundel gekocht. Help!",
-    "Top service van {agent} vandaag, binnen tien minuten geholpen! {brand}",
-    "{brand} tv-ontvanger geeft foutcode E{code} en beeld blijft zwart",
-    "De monteur zou tussen 8 en 12 komen, het is nu {time} en nog niemand gezien {brand}",
-    "Alweer storing bij Glasnet in {city}. Derde keer deze week, ik betaal wel gewoon door.",
-    "{brand} bij het inloggen in Mijn Glasnet krijg ik steeds 'er ging iets mis'",
-    "Glasvezel aangelegd maar de aansluiting in de meterkast doet niks. {brand} wat nu?",
-    "{brand} is er een storing bij mobiel internet rond {city}? Geen 4G meer sinds {time}",
-    "Dubbel afgeschreven deze maand {brand}, wie kan me helpen? Klantnummer in DM",
-    "{brand} wanneer komt de nieuwe prijs voor het Alles-in-1 pakket? Vorige maand al aangekondigd",
-    "Na de overstap naar Glasnet werkt mijn vaste nummer niet meer {brand}",
-    "Is het normaal dat de snelheid 's avonds halveert? Meet {speed} Mbit van de 500 {brand}",
-)  # fmt: skip
-_ROOTS_EN = (
-    "{brand} my internet has been down for {duration} in {city}. Is there an outage?",
-    "{brand} why is my bill €{amount} higher this month? Nothing changed on my plan.",
-    "Moving to {city} {when_en}, can I take my Glasnet plan with me? {brand}",
-    "{brand} router keeps blinking orange since last night's update, restarted it three times",
-    "How do I cancel my subscription? Can't find it anywhere in the app {brand}",
-    "{brand} roaming doesn't work in {country_en} even though I bought a bundle. Help!",
-    "Great service from {agent} today, sorted in ten minutes! {brand}",
-    "{brand} the engineer was due between 8 and 12, it's {time} and nobody showed up",
-    "{brand} wifi drops every evening around {time}, working from home is impossible",
-    "Charged twice this month {brand}, who can help? Customer number in DM",
-)  # fmt: skip
-_REPLIES_NL = (
-    "nog steeds niks hier",
-    "Dank je, het werkt weer!",
-    "DM gestuurd",
-    "Postcode is {postcode}, huisnummer {num}",
-    "Bij mij in {city} ook! #storing",
-    "Hebben jullie al een idee hoe lang het nog duurt?",
-    "Modem al drie keer herstart, zelfde probleem",
-    "Oké, ik wacht het af. Graag een update als het opgelost is",
-    "Dit is echt de derde keer deze maand, wat krijg ik als compensatie?",
-    "Ik heb het nummer van de storing niet ontvangen",
-    "Inmiddels weer verbinding, bedankt {agent}",
-    "Zelfde hier, al sinds {time}",
-    "Ik heb al gebeld maar hing {minutes} minuten in de wacht",
-    "Klopt, de lampjes branden allemaal groen maar geen internet",
-    "Waarom moet ik dit via Twitter vragen, de chat doet het niet",
-)  # fmt: skip
-_REPLIES_EN = (
-    "still nothing here",
-    "Thanks, it's working again!",
-    "Sent you a DM",
-    "Same here in {city}",
-    "Any idea how long this will take?",
-    "Restarted the router three times, same problem",
-    "Back online now, thanks {agent}",
-    "Third time this month, what about compensation?",
-)  # fmt: skip
-_DM_OPEN_NL = (
-    "Hoi, mijn klantnummer is {klantnr}. Mijn internet doet het niet meer sinds {time}.",
-    "Goedemiddag, ik heb een vraag over mijn factuur van {month}, daar staat €{amount} op.",
-    "Hallo, ik verhuis {when} naar {postcode} {num} in {city}. Wat moet ik regelen?",
-    "Ik wil graag mijn abonnement opzeggen. Klantnummer {klantnr}.",
-    "Hoi! De monteur is niet geweest, afspraak stond op {when}.",
-    "Hallo, roaming in {country} werkt niet. Nummer eindigt op {num}.",
-    "Dag, mijn {modem} valt steeds uit. Serienummer staat op de foto.",
-    "Hoi, kunnen jullie de storing in {city} bevestigen? Postcode {postcode}",
-    "Ik krijg een foutmelding bij het betalen in de app. Klantnummer {klantnr}",
-    "Goedemorgen, waarom is mijn snelheid zo laag? Haal maar {speed} Mbit.",
-)  # fmt: skip
-_DM_OPEN_EN = (
-    "Hi, my customer number is {klantnr}. Internet stopped working at {time}.",
-    "Hello, question about my {month_en} bill, it says €{amount}.",
-    "Hi, I'm moving to {postcode} {num} in {city} {when_en}. What do I need to do?",
-    "I would like to cancel my subscription. Customer number {klantnr}.",
-    "Hi, roaming in {country_en} isn't working. Number ends in {num}.",
-    "Hello, my {modem} keeps disconnecting. Serial number is on the photo.",
-)  # fmt: skip
-_DM_MORE_NL = (
-    "Mijn postcode is {postcode} {num}",
-    "Hier is een foto van het modem",
-    "Ok, dank je wel!",
-    "Wanneer komt de monteur dan?",
-    "Klantnummer is {klantnr}",
-    "Ik ben {when} de hele dag thuis",
-    "Het lampje brandt nu rood",
-    "Nog steeds niks helaas",
-    "Top, het werkt weer 👍",
-    "Kan ik ook gebeld worden? 06-{phone}",
-    "Ik heb het modem gereset maar geen verschil",
-    "Dat klopt, dat is het adres",
-)  # fmt: skip
-_DM_MORE_EN = (
-    "My postcode is {postcode} {num}",
-    "Here's a photo of the router",
-    "Ok, thanks!",
-    "When will the engineer come?",
-    "Customer number is {klantnr}",
-    "Still nothing unfortunately",
-)  # fmt: skip
-_REVIEWS_NL = {
-    5: (
-        "Super geholpen in de winkel in {city}, {agent} nam echt de tijd.",
-        "Snelle installatie, monteur was keurig op tijd.",
-        "Prima provider, nooit storing gehad.",
-    ),
-    4: (
-        "Goede service, wel even wachten in de winkel.",
-        "Internet is snel, app kan beter.",
-    ),
-    3: (
-        "Gaat op zich prima, maar de prijs stijgt elk jaar.",
-        "Wisselende ervaringen met de klantenservice.",
-    ),
-    2: (
-        "Lang gewacht op een monteur, uiteindelijk wel opgelost.",
-        "Factuur klopte niet en het duurde weken voor het rechtgezet werd.",
-    ),
-    1: (
-        "Al {duration} geen internet en niemand neemt contact op. Nooit meer Glasnet.",
-        "Opzeggen is onmogelijk gemaakt. Drie keer gebeld, drie keer een ander verhaal.",
-        "Winkel in {city} stuurt me naar de klantenservice en die weer naar de winkel.",
-    ),
-}  # fmt: skip
-_REVIEWS_EN = {
-    5: ("Very helpful staff in the {city} store.", "Quick installation, fast internet."),
-    4: ("Good service, a bit of a wait in the shop.",),
-    3: ("Fine, but prices go up every year.",),
-    2: ("Waited weeks for an engineer.",),
-    1: ("No internet for {duration}, nobody calls back. Avoid.",),
-}  # fmt: skip
-_RATINGS = (5, 4, 3, 2, 1)
-_RATING_WEIGHTS = (35, 15, 10, 10, 30)
-_EXTRA_NL = (
-    "Ik werk thuis en heb het echt nodig.",
-    "Graag snel een reactie.",
-    "Ik heb al gebeld maar hing drie kwartier in de wacht.",
-    "Mijn kinderen moeten morgen online examen doen.",
-    "Volgens de storingspagina is er niks aan de hand, maar hier werkt echt niets.",
-    "Ik ben al twaalf jaar klant, dit is de eerste keer dat ik zo ontevreden ben.",
-    "Kunnen jullie me terugbellen?",
-    "De chat op de website blijft hangen op 'een ogenblik geduld'.",
-    "Buren hebben hetzelfde probleem.",
-    "Zonder internet kan ik ook de app niet gebruiken, dus daarom via hier.",
-    "Eerlijk gezegd denk ik erover om over te stappen.",
-    "Alvast bedankt!",
-)  # fmt: skip
-_EXTRA_EN = (
-    "I work from home and really need it.",
-    "Please get back to me soon.",
-    "Called already but was on hold for 45 minutes.",
-    "Could you call me back?",
-    "Neighbours have the same problem.",
-    "Thanks in advance!",
-    "Honestly thinking about switching.",
-)  # fmt: skip
-_EXTRA_COUNTS = (0, 1, 2, 3, 5)
-_EXTRA_WEIGHTS = (45, 30, 15, 7, 3)
-_MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August")
-_WHEN_NL = ("volgende week", "op 1 maart", "morgen", "eind van de maand", "vrijdag")
-_WHEN_EN = ("next week", "on 1 March", "tomorrow", "at the end of the month", "on Friday")
-_DURATIONS = ("twee uur", "een halve dag", "drie dagen", "sinds gisteravond", "een week")
 
 
 @dataclass(frozen=True)
@@ -313,7 +123,7 @@ class _Corpus:
     def _root(self, seq: int) -> InboundMessage:
         who = self._pick_author()
         persona = self.personas[who]
-        template = self._choice(_ROOTS_NL if persona.dutch else _ROOTS_EN)
+        template = self._choice(phrases.ROOTS_NL if persona.dutch else phrases.ROOTS_EN)
         text = self._decorate(self._fill(template), persona.dutch, public=True)
         external_id = self._tweet_id(seq)
         self.threads.append(_Thread(who, [external_id], [who]))
@@ -335,7 +145,7 @@ class _Corpus:
         else:
             who = self._pick_author()
         persona = self.personas[who]
-        body = self._fill(self._choice(_REPLIES_NL if persona.dutch else _REPLIES_EN))
+        body = self._fill(self._choice(phrases.REPLIES_NL if persona.dutch else phrases.REPLIES_EN))
         handle = self.personas[parent_author].author.handle
         prefix = BRAND_HANDLE if parent_author == who else f"@{handle} {BRAND_HANDLE}"
         text = self._decorate(f"{prefix} {body}", persona.dutch, public=True)
@@ -356,10 +166,11 @@ class _Corpus:
         continuing = self.dm_sessions and self.rng.random() < DM_CONTINUE
         who = self._choice(self.dm_sessions) if continuing else self._pick_author()
         persona = self.personas[who]
+        pool: Sequence[str]
         if continuing:
-            pool = _DM_MORE_NL if persona.dutch else _DM_MORE_EN
+            pool = phrases.DM_MORE_NL if persona.dutch else phrases.DM_MORE_EN
         else:
-            pool = _DM_OPEN_NL if persona.dutch else _DM_OPEN_EN
+            pool = phrases.DM_OPEN_NL if persona.dutch else phrases.DM_OPEN_EN
             self.dm_sessions.append(who)
         text = self._decorate(self._fill(self._choice(pool)), persona.dutch, public=False)
         external_id = f"dm-{1_880_000_000_000_000_000 + seq * 4096 + self.rng.randrange(4096)}"
@@ -376,8 +187,8 @@ class _Corpus:
     def _review(self, seq: int) -> InboundMessage:
         who = self._pick_author()
         persona = self.personas[who]
-        rating = self.rng.choices(_RATINGS, _RATING_WEIGHTS)[0]
-        pool = (_REVIEWS_NL if persona.dutch else _REVIEWS_EN)[rating]
+        rating = self.rng.choices(phrases.RATINGS, phrases.RATING_WEIGHTS)[0]
+        pool = (phrases.REVIEWS_NL if persona.dutch else phrases.REVIEWS_EN)[rating]
         text = self._decorate(self._fill(self._choice(pool)), persona.dutch, public=False)
         external_id = f"rv-{seq:08d}{self.rng.getrandbits(40):010x}"
         return self._message(
@@ -415,7 +226,7 @@ class _Corpus:
             else ()
         )
         raw = _payload(external_id, event, self.clock, persona, text, reply_to, thread, rating)
-        raw["source"] = self._choice(_SOURCES)
+        raw["source"] = self._choice(phrases.SOURCES)
         raw["attachments"] = [a.as_json() for a in attachments]
         return InboundMessage(
             external_id=external_id,
@@ -451,13 +262,13 @@ class _Corpus:
     def _decorate(self, text: str, dutch: bool, *, public: bool) -> str:
         """Vary the length and add the emoji and hashtags people actually type."""
         rng = self.rng
-        extras = rng.choices(_EXTRA_COUNTS, _EXTRA_WEIGHTS)[0]
-        pool = _EXTRA_NL if dutch else _EXTRA_EN
+        extras = rng.choices(phrases.EXTRA_COUNTS, phrases.EXTRA_WEIGHTS)[0]
+        pool = phrases.EXTRA_NL if dutch else phrases.EXTRA_EN
         parts = [text, *rng.sample(pool, extras)]
         if rng.random() < 0.35:
-            parts.append(self._choice(_EMOJI) * rng.randrange(1, 4))
+            parts.append(self._choice(phrases.EMOJI) * rng.randrange(1, 4))
         if public and rng.random() < 0.3:
-            parts.extend(self._choice(_HASHTAGS) for _ in range(rng.randrange(1, 3)))
+            parts.extend(self._choice(phrases.HASHTAGS) for _ in range(rng.randrange(1, 3)))
         return " ".join(parts)
 
 
@@ -475,23 +286,23 @@ class _Slots(dict[str, object]):
 
 _SLOT_DRAWS: dict[str, Callable[[_Corpus], object]] = {
     "brand": lambda c: BRAND_HANDLE,
-    "city": lambda c: c._choice(_CITIES),
-    "duration": lambda c: c._choice(_DURATIONS),
+    "city": lambda c: c._choice(phrases.CITIES),
+    "duration": lambda c: c._choice(phrases.DURATIONS),
     "amount": lambda c: f"{c.rng.randrange(5, 80)},{c.rng.randrange(100):02d}",
-    "when": lambda c: c._choice(_WHEN_NL),
-    "when_en": lambda c: c._choice(_WHEN_EN),
-    "country": lambda c: c._choice(_COUNTRIES_NL),
-    "country_en": lambda c: c._choice(_COUNTRIES_EN),
-    "modem": lambda c: c._choice(_MODEMS),
-    "agent": lambda c: c._choice(_AGENTS),
+    "when": lambda c: c._choice(phrases.WHEN_NL),
+    "when_en": lambda c: c._choice(phrases.WHEN_EN),
+    "country": lambda c: c._choice(phrases.COUNTRIES_NL),
+    "country_en": lambda c: c._choice(phrases.COUNTRIES_EN),
+    "modem": lambda c: c._choice(phrases.MODEMS),
+    "agent": lambda c: c._choice(phrases.AGENTS),
     "code": lambda c: c.rng.randrange(100, 999),
     "time": lambda c: f"{c.rng.randrange(7, 23)}:{c.rng.randrange(60):02d}",
     "postcode": lambda c: f"{c.rng.randrange(1000, 9999)} {c._letters(2)}",
     "num": lambda c: c.rng.randrange(1, 250),
     "klantnr": lambda c: c.rng.randrange(10_000_000, 99_999_999),
     "minutes": lambda c: c.rng.randrange(10, 90),
-    "month": lambda c: c._choice(_MONTHS_NL),
-    "month_en": lambda c: c._choice(_MONTHS_EN),
+    "month": lambda c: c._choice(phrases.MONTHS_NL),
+    "month_en": lambda c: c._choice(phrases.MONTHS_EN),
     "speed": lambda c: c.rng.randrange(20, 300),
     "phone": lambda c: c.rng.randrange(10_000_000, 99_999_999),
 }
@@ -502,7 +313,7 @@ def _personas(size: int, seed: int) -> list[_Persona]:
     rng = random.Random(f"authors-{seed}")
     personas = []
     for index in range(size):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        first, last = rng.choice(phrases.FIRST), rng.choice(phrases.LAST)
         compact = "".join(ch for ch in f"{first}{last}".lower() if ch.isascii() and ch.isalnum())
         # The index keeps handles unique, as the platform does.
         handle = f"{compact}{index}" if rng.random() < 0.6 else f"{first.lower()}_{index}"
