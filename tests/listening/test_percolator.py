@@ -10,9 +10,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webcare.listening.query import Document, Percolator, parse, prepare
+from webcare.listening.query import Document, Percolator, evaluate, parse, prepare
+from webcare.listening.query.ast import Form
+from webcare.listening.query.compiled import compile_query
 from webcare.listening.query.evaluate import matching
 from webcare.listening.query.percolator import anchors
+from webcare.listening.query.text import Tokens, in_form, split
 
 VOCABULARY = ["storing", "Storing", "café", "cafe", "KPN", "kpn", "wifi", "modem", "trein"]
 TEXT_EXTRA = ["#storing", "@kpn", "#Café", "😡", "storingen", "wifis", "modems", "de", "het"]
@@ -135,3 +138,40 @@ def test_updated_query_matches_its_new_terms_only() -> None:
     percolator.update(1, parse("ziggo").node)
     assert percolator.match(Document("kpn")) == set()
     assert percolator.match(Document("ziggo")) == {1}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query_text=queries, document=documents)
+def test_compiled_query_answers_what_the_reference_evaluator_answers(
+    query_text: str, document: Document
+) -> None:
+    node = parse(query_text).node
+    prepared = prepare(document)
+    assert compile_query(node)(prepared) == evaluate(node, prepared)
+    assert compile_query(node)(prepared) == evaluate(node, prepared)  # memoised answers too
+
+
+MIXED = [*TEXT_EXTRA, "Café", "www.ns.nl/x.", "#Tag", "İs", "ΣΑΣ", "x-y"]
+
+
+@given(text=st.lists(st.sampled_from(MIXED)).map(" ".join))
+def test_folded_forms_of_ascii_and_unicode_texts_agree_with_their_definition(text: str) -> None:
+    tokens = Tokens(text)
+    for form in Form:
+        expected = [in_form(t, form) for t in split(text)]
+        assert tokens.spelled(form) == expected
+        assert tokens.values(form) == frozenset(tokens.positions(form))
+
+
+def test_or_takes_the_anchor_its_siblings_already_have() -> None:
+    node = parse('(kpn OR @kpnwebcare OR "kpn abonnement") AND (storing OR traag OR plat)').node
+    assert {a.value for a in anchors(node) or ()} == {"kpn", "@kpnwebcare"}
+
+
+def test_among_equal_anchors_the_one_fewer_queries_share_is_indexed() -> None:
+    percolator = Percolator()
+    for i in range(20):
+        percolator.add(i, parse(f'"merk{i}"~3 "internet"').node)
+    doc = prepare(Document("mijn internet is traag"))
+    assert len(percolator.candidates(doc)) <= 1
+    assert percolator.match(doc) == set()
