@@ -4,9 +4,10 @@ For each backend (SQLite always, PostgreSQL when a URL is configured) the same c
 (:mod:`bench.corpus`) is written twice, each time into a fresh, migrated database with the
 Glasnet cast:
 
-- **service**: every message goes through :func:`webcare.ingestion.service.ingest`, the code a
-  webhook worker runs, with one transaction per :data:`BATCH_SIZE` messages (a worker draining
-  a queue commits in batches like this; one transaction per message would measure fsyncs);
+- **service**: every message goes through :func:`webcare.ingestion.service.ingest_batch`, the
+  code a webhook worker runs, one call and one transaction per :data:`BATCH_SIZE` messages (a
+  worker draining a queue commits in batches like this; one transaction per message would
+  measure fsyncs);
 - **floor**: the same contacts, identities, conversations and messages are inserted with
   SQLAlchemy Core ``insert(table)`` executemany, in transactions of the same size, into the
   same tables, indexes, constraints and full-text index (the FTS5 triggers on SQLite, the
@@ -51,7 +52,7 @@ from webcare.channel.ports import InboundMessage
 from webcare.config import normalise_database_url
 from webcare.conversation.models import Direction, Priority, Status
 from webcare.demo.cast import create_cast
-from webcare.ingestion.service import ingest
+from webcare.ingestion.service import ingest_batch
 from webcare.kit.crypto import SecretBox
 from webcare.kit.db import create_db_engine, make_session_factory, unit_of_work
 from webcare.kit.time import utc_now
@@ -166,7 +167,10 @@ def run_backend(
     backend: str, postgres_url: str | None, count: int, seed: int, profile: Path | None
 ) -> BackendResult:
     """Both runs on fresh databases of one backend; raises SanityError when their rows differ."""
-    print(f"ingest {backend}: {count:,} messages, one transaction per {BATCH_SIZE} messages")
+    print(
+        f"ingest {backend}: {count:,} messages, one transaction per {BATCH_SIZE} messages"
+        " (service: one ingest_batch call per transaction)"
+    )
     with fresh_database(backend, postgres_url) as service_engine:
         service_seconds, distinct = _timed_service(service_engine, count, seed, backend, profile)
         service_rows = _row_counts(service_engine)
@@ -266,8 +270,7 @@ def _timed_service(
         if profiler:
             profiler.enable()
         with unit_of_work(factory) as session:
-            for message in batch:
-                ingest(session, account, message, reopen_window=REOPEN_WINDOW)
+            ingest_batch(session, account, batch, reopen_window=REOPEN_WINDOW)
         if profiler:
             profiler.disable()
         elapsed += time.perf_counter() - started

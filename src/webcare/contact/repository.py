@@ -78,3 +78,26 @@ def move_identities(session: Session, workspace_id: int, source_id: int, target_
         )
         .values(contact_id=target_id)
     )
+
+
+def identities_by_user_ids(
+    session: Session, workspace_id: int, platform: str, platform_user_ids: set[str]
+) -> list[ContactIdentity]:
+    """Identities of many platform users, locked (FOR UPDATE on PostgreSQL) in id order.
+
+    Locking in one ordered statement keeps two concurrent batches from deadlocking.
+    """
+    if not platform_user_ids:
+        return []
+    stmt = (
+        sa.select(ContactIdentity)
+        .where(
+            ContactIdentity.workspace_id == workspace_id,
+            ContactIdentity.platform == platform,
+            ContactIdentity.platform_user_id.in_(platform_user_ids),
+        )
+        .order_by(ContactIdentity.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(stmt))

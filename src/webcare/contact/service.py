@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -146,3 +147,60 @@ def merge(session: Session, actor: Principal, source_id: int, target_id: int) ->
     session.flush()
     audit.record(session, actor, "contact.merged", "contact", target.id, {"from": source_id})
     return target
+
+
+def resolve_identities(
+    session: Session, workspace_id: int, platform: str, authors: Sequence[Author]
+) -> dict[str, ContactIdentity]:
+    """:func:`resolve_identity` for many messages at once: identities by platform user id.
+
+    ``authors`` are in delivery order; a new author's contact is created from their first
+    message, and every message then refreshes the identity in turn (the last report wins), as
+    calling :func:`resolve_identity` per message would. Existing rows are locked in one ordered
+    statement. A concurrently created identity surfaces as IntegrityError at the flush: the
+    caller rolls back its savepoint and retries one message at a time.
+    """
+    wanted = {a.platform_user_id for a in authors}
+    found = {
+        i.platform_user_id: i
+        for i in repository.identities_by_user_ids(session, workspace_id, platform, wanted)
+    }
+    firsts: dict[str, Author] = {}
+    for author in authors:
+        if author.platform_user_id not in found:
+            firsts.setdefault(author.platform_user_id, author)
+    # Inserting in one global order keeps two concurrent batches from deadlocking on the index.
+    newcomers = sorted(firsts.values(), key=lambda a: a.platform_user_id)
+    found.update(_create_many(session, workspace_id, platform, newcomers))
+    for author in authors:
+        _refresh(found[author.platform_user_id], author)
+    return found
+
+
+def _create_many(
+    session: Session, workspace_id: int, platform: str, authors: list[Author]
+) -> dict[str, ContactIdentity]:
+    """New contacts and identities, two batched INSERTs (the ORM flush uses insertmanyvalues)."""
+    if not authors:
+        return {}
+    new_contacts = [
+        Contact(workspace_id=workspace_id, name=a.name or a.handle or "") for a in authors
+    ]
+    session.add_all(new_contacts)
+    session.flush()
+    created = {
+        a.platform_user_id: ContactIdentity(
+            workspace_id=workspace_id,
+            contact_id=c.id,
+            platform=platform,
+            platform_user_id=a.platform_user_id,
+            handle=a.handle,
+            name=a.name,
+            follower_count=a.follower_count,
+            verified=a.verified,
+        )
+        for a, c in zip(authors, new_contacts, strict=True)
+    }
+    session.add_all(created.values())
+    session.flush()
+    return created

@@ -334,3 +334,75 @@ def snoozed_until_before(session: Session, now: datetime, limit: int = 500) -> l
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+# Batch ingestion ---------------------------------------------------------------------------
+
+
+def messages_by_external_ids(
+    session: Session, channel_account_id: int, external_ids: set[str]
+) -> dict[str, tuple[int, int]]:
+    """``external_id -> (message id, conversation id)`` for those already stored, in one query."""
+    if not external_ids:
+        return {}
+    stmt = sa.select(Message.external_id, Message.id, Message.conversation_id).where(
+        Message.channel_account_id == channel_account_id,
+        Message.external_id.in_(external_ids),
+    )
+    return {ext: (mid, cid) for ext, mid, cid in session.execute(stmt) if ext is not None}
+
+
+def has_replies_to(session: Session, channel_account_id: int, external_ids: set[str]) -> bool:
+    """True when a stored message answers one of ``external_ids`` (an orphan awaiting adoption)."""
+    if not external_ids:
+        return False
+    stmt = (
+        sa.select(Message.id)
+        .where(
+            Message.channel_account_id == channel_account_id,
+            Message.reply_to_external_id.in_(external_ids),
+        )
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
+def threading_candidates(
+    session: Session,
+    workspace_id: int,
+    channel_account_id: int,
+    conversation_ids: set[int],
+    contact_ids: set[int],
+    kinds: set[str],
+) -> list[Conversation]:
+    """Conversations by id, plus every conversation of ``contact_ids`` of ``kinds`` on the account.
+
+    One query standing in for many :func:`get` and :func:`latest_private_conversation` calls.
+    """
+    clauses: list[sa.ColumnElement[bool]] = []
+    if conversation_ids:
+        clauses.append(Conversation.id.in_(conversation_ids))
+    if contact_ids and kinds:
+        clauses.append(
+            sa.and_(
+                Conversation.channel_account_id == channel_account_id,
+                Conversation.contact_id.in_(contact_ids),
+                Conversation.kind.in_(kinds),
+            )
+        )
+    if not clauses:
+        return []
+    stmt = sa.select(Conversation).where(
+        Conversation.workspace_id == workspace_id, sa.or_(*clauses)
+    )
+    return list(session.scalars(stmt))
+
+
+def insert_messages(session: Session, rows: list[dict[str, object]]) -> list[int]:
+    """Insert message rows in one executemany; their new ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    stmt = sa.insert(Message.__table__).returning(  # type: ignore[arg-type]
+        Message.__table__.c.id, sort_by_parameter_order=True
+    )
+    return [int(row[0]) for row in session.execute(stmt, rows)]

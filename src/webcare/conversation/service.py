@@ -46,6 +46,10 @@ from webcare.workspace import service as workspaces
 get = repository.get
 message_by_external_id = repository.message_by_external_id
 latest_private_conversation = repository.latest_private_conversation
+messages_by_external_ids = repository.messages_by_external_ids
+has_replies_to = repository.has_replies_to
+threading_candidates = repository.threading_candidates
+insert_messages = repository.insert_messages
 orphan_replies_to = repository.orphan_replies_to
 list_labels = repository.list_labels
 
@@ -70,30 +74,28 @@ def start(
     started_at: datetime,
 ) -> Conversation:
     """Open a new conversation; ingestion records its first message right after."""
-    conversation = Conversation(
+    conversation = new_conversation(
+        session,
         workspace_id=workspace_id,
         channel_account_id=channel_account_id,
         contact_id=contact_id,
         kind=kind,
-        status=Status.OPEN.value,
-        priority=Priority.NORMAL.value,
         subject=subject,
-        last_activity_at=started_at,
-        created_at=utc_now(),
+        started_at=started_at,
     )
-    session.add(conversation)
     session.flush()
-    publish(
-        session,
-        ConversationCreated(
-            workspace_id=workspace_id, actor_user_id=None, conversation_id=conversation.id
-        ),
-    )
+    announce_created(session, conversation)
     return conversation
 
 
 def record_inbound(session: Session, conversation: Conversation, at: datetime) -> None:
     """A customer wrote: update the clocks, and bring a closed or parked conversation back."""
+    note_inbound(session, conversation, at)
+    session.flush()
+
+
+def note_inbound(session: Session, conversation: Conversation, at: datetime) -> None:
+    """:func:`record_inbound` without the flush, so a batch of messages flushes once."""
     conversation.first_inbound_at = min(filter(None, [conversation.first_inbound_at, at]))
     conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, at]))
     conversation.last_activity_at = max(conversation.last_activity_at, at)
@@ -112,7 +114,45 @@ def record_inbound(session: Session, conversation: Conversation, at: datetime) -
             conversation.id,
             {"from": previous, "reason": "customer replied"},
         )
-    session.flush()
+
+
+def new_conversation(
+    session: Session,
+    *,
+    workspace_id: int,
+    channel_account_id: int,
+    contact_id: int,
+    kind: str,
+    subject: str | None,
+    started_at: datetime,
+) -> Conversation:
+    """:func:`start` for a batch: the row is added but not flushed, and nothing is published
+    yet; call :func:`announce_created` once it has an id."""
+    conversation = Conversation(
+        workspace_id=workspace_id,
+        channel_account_id=channel_account_id,
+        contact_id=contact_id,
+        kind=kind,
+        status=Status.OPEN.value,
+        priority=Priority.NORMAL.value,
+        subject=subject,
+        last_activity_at=started_at,
+        created_at=utc_now(),
+    )
+    session.add(conversation)
+    return conversation
+
+
+def announce_created(session: Session, conversation: Conversation) -> None:
+    """Publish ConversationCreated for a flushed :func:`new_conversation`."""
+    publish(
+        session,
+        ConversationCreated(
+            workspace_id=conversation.workspace_id,
+            actor_user_id=None,
+            conversation_id=conversation.id,
+        ),
+    )
 
 
 def record_outbound(conversation: Conversation, at: datetime) -> None:

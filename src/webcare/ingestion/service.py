@@ -30,6 +30,7 @@ from webcare.conversation.errors import MessageNotFound
 from webcare.conversation.events import MessageDeleted, MessageEdited, MessageReceived
 from webcare.conversation.models import Conversation, Direction, Message
 from webcare.events.bus import publish
+from webcare.ingestion.batch import store_in_bulk
 from webcare.ingestion.threading import JOINS_LATEST_PRIVATE, may_continue
 from webcare.kit.time import utc_now
 from webcare.search.text import index_text
@@ -37,6 +38,8 @@ from webcare.search.text import index_text
 log = logging.getLogger(__name__)
 
 _MAX_RACE_RETRIES = 3
+#: Messages per bulk attempt; longer runs are split (same outcome, see ingest_batch).
+_MAX_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,43 @@ def ingest(
             # its row is visible now, so the next round returns it or threads against it.
             log.info("concurrent delivery of %s on account %s", inbound.external_id, account.id)
     raise RuntimeError(f"could not store message {inbound.external_id} after retries")
+
+
+def ingest_batch(
+    session: Session,
+    account: ChannelAccount,
+    inbounds: Sequence[InboundMessage],
+    *,
+    reopen_window: timedelta,
+) -> list[IngestResult]:
+    """:func:`ingest` for many messages, with the same outcome as calling it for each in order.
+
+    Why: a fixed number of statements per batch instead of about ten per message (see
+    :mod:`webcare.ingestion.batch`). When the batch needs an orphan adopted, or a concurrent
+    delivery wins a race (IntegrityError), the bulk attempt is rolled back and every message
+    goes through :func:`ingest`. The caller commits.
+    """
+    if len(inbounds) > _MAX_BATCH:
+        # Keeps every IN list of the bulk path far below SQLite's bound-parameter limit.
+        return [
+            result
+            for start in range(0, len(inbounds), _MAX_BATCH)
+            for result in ingest_batch(
+                session, account, inbounds[start : start + _MAX_BATCH], reopen_window=reopen_window
+            )
+        ]
+    if not inbounds:
+        return []
+    session.flush()
+    outcomes = None
+    try:
+        with session.begin_nested():
+            outcomes = store_in_bulk(session, account, inbounds, reopen_window)
+    except IntegrityError:
+        log.info("concurrent delivery on account %s; ingesting one by one", account.id)
+    if outcomes is None:
+        return [ingest(session, account, m, reopen_window=reopen_window) for m in inbounds]
+    return [IngestResult(o.message_id, o.conversation_id, o.duplicate) for o in outcomes]
 
 
 def _store(
@@ -228,12 +268,19 @@ def ingest_events(
     """Apply a webhook's events in order. An edit or deletion of a message we never stored is
     counted, not an error: platforms report those for posts that predate the connection."""
     counts = dict.fromkeys(("stored", "duplicates", "edits", "deletions", "unknown"), 0)
-    for event in events:
+    run: list[InboundMessage] = []
+    for event in [*events, None]:
+        if isinstance(event, InboundMessage):
+            run.append(event)
+            continue
+        # A run of new messages goes in one batch; edits and deletions keep their place.
+        for result in ingest_batch(session, account, run, reopen_window=reopen_window):
+            counts["duplicates" if result.duplicate else "stored"] += 1
+        run = []
+        if event is None:
+            break
         try:
-            if isinstance(event, InboundMessage):
-                result = ingest(session, account, event, reopen_window=reopen_window)
-                counts["duplicates" if result.duplicate else "stored"] += 1
-            elif isinstance(event, InboundEdit):
+            if isinstance(event, InboundEdit):
                 apply_edit(session, account, event)
                 counts["edits"] += 1
             else:
