@@ -44,16 +44,7 @@ def _create(session: Session, workspace_id: int, platform: str, author: Author) 
             contact = Contact(workspace_id=workspace_id, name=author.name or author.handle or "")
             session.add(contact)
             session.flush()
-            identity = ContactIdentity(
-                workspace_id=workspace_id,
-                contact_id=contact.id,
-                platform=platform,
-                platform_user_id=author.platform_user_id,
-                handle=author.handle,
-                name=author.name,
-                follower_count=author.follower_count,
-                verified=author.verified,
-            )
+            identity = _identity(workspace_id, contact.id, platform, author)
             session.add(identity)
             session.flush()
             return identity
@@ -63,6 +54,19 @@ def _create(session: Session, workspace_id: int, platform: str, author: Author) 
         if existing is None:
             raise
         return existing
+
+
+def _identity(workspace_id: int, contact_id: int, platform: str, author: Author) -> ContactIdentity:
+    return ContactIdentity(
+        workspace_id=workspace_id,
+        contact_id=contact_id,
+        platform=platform,
+        platform_user_id=author.platform_user_id,
+        handle=author.handle,
+        name=author.name,
+        follower_count=author.follower_count,
+        verified=author.verified,
+    )
 
 
 def _refresh(identity: ContactIdentity, author: Author) -> None:
@@ -189,16 +193,7 @@ def _create_many(
     session.add_all(new_contacts)
     session.flush()
     created = {
-        a.platform_user_id: ContactIdentity(
-            workspace_id=workspace_id,
-            contact_id=c.id,
-            platform=platform,
-            platform_user_id=a.platform_user_id,
-            handle=a.handle,
-            name=a.name,
-            follower_count=a.follower_count,
-            verified=a.verified,
-        )
+        a.platform_user_id: _identity(workspace_id, c.id, platform, a)
         for a, c in zip(authors, new_contacts, strict=True)
     }
     session.add_all(created.values())
