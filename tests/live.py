@@ -25,7 +25,11 @@ def live_server(runtime: Runtime) -> Iterator[str]:
     """Serve the app on 127.0.0.1:<free port>; yields the base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
+        create_app(runtime=runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

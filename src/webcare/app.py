@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import webcare.models  # noqa: F401  (every table known before the first flush)
 from webcare.config import Settings
-from webcare.kit.errors import WebcareError, validation_problems
+from webcare.events.relay import start_relay
+from webcare.kit.errors import Invalid, WebcareError, validation_problems
 from webcare.runtime import Runtime, build_runtime
+from webcare.web import error_pages as ui_errors
+from webcare.web.live import LiveHub
+from webcare.web.static import mount_static
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +27,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """Build the app around an existing runtime (tests) or one made from settings."""
     runtime = runtime or build_runtime(settings or Settings())
 
+    hub = LiveHub()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        detach = hub.attach()
+        stop_relay = start_relay(runtime.engine)
         stop = _start_embedded_worker(runtime)
         try:
             yield
         finally:
             stop()
+            stop_relay()
+            detach()
 
     app = FastAPI(
         title="webcare",
@@ -39,8 +49,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.live_hub = hub
     _install_error_handlers(app)
     _include_routers(app)
+    mount_static(app)
     return app
 
 
@@ -61,13 +73,17 @@ def _include_routers(app: FastAPI) -> None:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebcareError)
-    async def webcare_error(_request: Request, exc: WebcareError) -> JSONResponse:
+    async def webcare_error(request: Request, exc: WebcareError) -> Response:
+        if ui_errors.is_ui_request(request):
+            return ui_errors.error_response(request, exc)
         body = {"error": exc.code, "detail": exc.detail, **exc.extra}
         return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         summary, problems = validation_problems(exc.errors())
+        if ui_errors.is_ui_request(request):
+            return ui_errors.error_response(request, Invalid(summary))
         return JSONResponse(
             {"error": "invalid", "detail": summary, "problems": problems}, status_code=422
         )
@@ -84,8 +100,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
+        if ui_errors.is_ui_request(request):
+            return ui_errors.unexpected_response(request)
         return JSONResponse(
             {"error": "internal", "detail": "an unexpected error occurred; it has been logged"},
             status_code=500,

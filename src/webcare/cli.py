@@ -60,6 +60,9 @@ def serve(host: str | None, port: int | None, run_migrations: bool) -> None:
     _serve(runtime, host, port)
 
 
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 def _serve(runtime: Runtime, host: str | None, port: int | None) -> None:
     import uvicorn
 
@@ -71,6 +74,9 @@ def _serve(runtime: Runtime, host: str | None, port: int | None) -> None:
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # Open live-update streams never finish by themselves; browsers reconnect to another
+        # process (or this one after a restart), so shutdown need not wait for them long.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 
 

@@ -6,6 +6,8 @@ from webcare.channel import models as channel_models
 from webcare.contact import models as contact_models
 from webcare.conversation import models as conversation_models
 from webcare.kit.db import Base
+from webcare.notification import models as notification_models
+from webcare.presence import models as presence_models
 from webcare.worker import models as worker_models
 from webcare.workspace import models as workspace_models
 
@@ -18,6 +20,8 @@ __all__ = [
     "contact_models",
     "conversation_models",
     "metadata",
+    "notification_models",
+    "presence_models",
     "worker_models",
     "workspace_models",
 ]

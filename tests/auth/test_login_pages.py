@@ -1,4 +1,4 @@
-"""The login form, the session cookie, logout and the minimal home page."""
+"""The login form, the session cookie and logout."""
 
 from __future__ import annotations
 
@@ -33,17 +33,15 @@ def test_login_sets_an_http_only_cookie_and_home_shows_the_user(
     )
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/inbox"
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("webcare_session=")
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie
-    home = client.get("/")
-    assert home.status_code == 200
-    assert "Anna" in home.text
-    assert "Acme" in home.text
-    assert 'href="/docs"' in home.text
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200
+    assert me.json()["user"]["username"] == "anna"
 
 
 def test_cookie_is_secure_when_configured(
@@ -59,13 +57,6 @@ def test_cookie_is_secure_when_configured(
         )
 
     assert "Secure" in response.headers["set-cookie"]
-
-
-def test_home_redirects_to_login_when_not_logged_in(client: TestClient) -> None:
-    response = client.get("/", follow_redirects=False)
-
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login"
 
 
 def test_login_page_is_a_plain_form(client: TestClient) -> None:
@@ -165,4 +156,4 @@ def test_expired_session_cookie_is_refused(
         conn.execute(sa.update(UserSession).values(expires_at=utc_now() - timedelta(seconds=1)))
 
     assert client.get("/api/v1/me").status_code == 401
-    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert "Log in" in client.get("/login").text

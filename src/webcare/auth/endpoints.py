@@ -41,10 +41,10 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/login", include_in_schema=False)
-def login_form(info: SessionInfoDep) -> Response:
+def login_form(info: SessionInfoDep, next: str = "") -> Response:
     if info is not None:
-        return _redirect("/")
-    return HTMLResponse(pages.login_page(), headers=_NO_STORE)
+        return _redirect(safe_next(next))
+    return HTMLResponse(pages.login_page(next_path=safe_next(next)), headers=_NO_STORE)
 
 
 @router.post("/login", include_in_schema=False)
@@ -55,6 +55,7 @@ def login(
     username: FormText = "",
     password: FormText = "",
     workspace: FormText = "",
+    next: FormText = "",
 ) -> Response:
     """Start a session and set its cookie; on failure show the form again (no password)."""
     try:
@@ -66,12 +67,14 @@ def login(
             ttl_seconds=settings.session_max_age_seconds,
         )
     except WebcareError as exc:
-        page = pages.login_page(error=exc.detail, username=username, workspace=workspace)
+        page = pages.login_page(
+            error=exc.detail, username=username, workspace=workspace, next_path=safe_next(next)
+        )
         return HTMLResponse(page, status_code=exc.status_code, headers=_NO_STORE)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:
         auth_service.end_session(db, previous)
-    response = _redirect("/")
+    response = _redirect(safe_next(next))
     set_session_cookie(response, raw, settings)
     return response
 
@@ -94,23 +97,11 @@ def logout(
     return response
 
 
-@router.get("/", include_in_schema=False)
-def home(db: DbSession, info: SessionInfoDep) -> Response:
-    """A placeholder until the agent UI exists: who is logged in, and a link to the API."""
-    if info is None:
-        return _redirect("/login")
-    user = auth_service.get_user(db, info.user_session.user_id)
-    workspace = workspace_service.get_workspace(db, info.user_session.workspace_id)
-    if user is None or workspace is None:
-        return _redirect("/login")
-    page = pages.home_page(
-        display_name=user.display_name,
-        username=user.username,
-        workspace=workspace.name,
-        role=info.role.value,
-        csrf=info.csrf_token,
-    )
-    return HTMLResponse(page, headers=_NO_STORE)
+def safe_next(value: str) -> str:
+    """Where to go after logging in: a path on this site only (never ``//evil`` or a URL)."""
+    if value.startswith("/") and not value.startswith(("//", "/\\")) and len(value) < 500:
+        return value
+    return "/inbox"
 
 
 # API --------------------------------------------------------------------------------------

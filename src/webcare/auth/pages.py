@@ -1,15 +1,12 @@
-"""The two plain HTML pages of this domain: the login form and a minimal "you are logged in".
+"""The plain login page (the agent UI itself lives in :mod:`webcare.web`).
 
 Rendered with f-strings; every value that comes from a user or the database goes through
 :func:`html.escape`. The password is never passed in, so it can never be echoed back.
-The real agent UI (``webcare.web``) replaces the home page later.
 """
 
 from __future__ import annotations
 
 from html import escape
-
-from webcare.auth.dependencies import CSRF_FORM_FIELD
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}"
@@ -18,12 +15,15 @@ _STYLE = (
 )
 
 
-def login_page(*, error: str | None = None, username: str = "", workspace: str = "") -> str:
+def login_page(
+    *, error: str | None = None, username: str = "", workspace: str = "", next_path: str = ""
+) -> str:
     """The login form, optionally with an error and the username and workspace re-filled."""
     error_html = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     body = f"""<h1>webcare</h1>
 {error_html}
 <form method="post" action="/login">
+  <input type="hidden" name="next" value="{escape(next_path)}">
   <label for="username">Username</label>
   <input id="username" name="username" autocomplete="username" required
          value="{escape(username)}" autofocus>
@@ -34,19 +34,6 @@ def login_page(*, error: str | None = None, username: str = "", workspace: str =
   <button type="submit">Log in</button>
 </form>"""
     return _document("Log in - webcare", body)
-
-
-def home_page(*, display_name: str, username: str, workspace: str, role: str, csrf: str) -> str:
-    """Who is logged in, where the API lives, and a logout button that passes CSRF."""
-    body = f"""<h1>webcare</h1>
-<p>Logged in as <strong>{escape(display_name)}</strong> ({escape(username)})
-in workspace <strong>{escape(workspace)}</strong> as {escape(role)}.</p>
-<p><a href="/docs">API documentation</a></p>
-<form method="post" action="/logout">
-  <input type="hidden" name="{CSRF_FORM_FIELD}" value="{escape(csrf)}">
-  <button type="submit">Log out</button>
-</form>"""
-    return _document("webcare", body)
 
 
 def _document(title: str, body: str) -> str:

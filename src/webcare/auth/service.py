@@ -18,15 +18,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from webcare.audit import service as audit
 from webcare.auth import passwords
 from webcare.auth.models import ApiToken, User, UserSession
-from webcare.auth.principal import Scope
+from webcare.auth.principal import Principal, Scope
 from webcare.kit.crypto import new_token, sha256_hex
 from webcare.kit.db import after_commit
 from webcare.kit.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from webcare.kit.time import utc_now
 from webcare.workspace import service as workspace_service
-from webcare.workspace.models import Membership
+from webcare.workspace.models import Membership, Role
 
 log = logging.getLogger(__name__)
 
@@ -362,3 +363,106 @@ def _touch(session: Session, token: ApiToken) -> None:
             )
 
     after_commit(session, write)
+
+
+def update_preferences(session: Session, user: User, *, locale: str, timezone: str) -> User:
+    """The user's UI language and time zone (validated by the caller against what it offers)."""
+    user.locale = locale
+    user.timezone = timezone
+    session.flush()
+    return user
+
+
+# Members, as a workspace admin manages them ------------------------------------------------
+
+#: Stricter than :data:`passwords.MIN_LENGTH`: an admin hands this password over, often in a
+#: chat message, so it should survive being guessed until its owner changes it.
+INITIAL_PASSWORD_MIN_LENGTH = 12
+
+
+def create_member(
+    session: Session,
+    actor: Principal,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    password: str,
+    role: Role,
+) -> User:
+    """Create a person and make them a member of the actor's workspace, audited.
+
+    Usernames are unique across the instance; a taken one is refused rather than added, so
+    an admin of one workspace can never pull in (or reset) someone else's account. Every
+    check runs before the first write.
+    """
+    role = Role(role)
+    username = username.strip()
+    check_username(username)
+    _required_text(display_name, "display name", 200)
+    _check_email(email)
+    if len(password) < INITIAL_PASSWORD_MIN_LENGTH:
+        raise Invalid(
+            f"the initial password must be at least {INITIAL_PASSWORD_MIN_LENGTH} characters long"
+        )
+    passwords.check_policy(password)
+    existing = get_user_by_username(session, username)
+    if existing is not None:
+        if workspace_service.get_membership(session, actor.workspace_id, existing.id):
+            raise Conflict(f"'{existing.username}' is already a member of this workspace")
+        raise Conflict(
+            f"the username '{username}' is already used in another workspace; choose another one"
+        )
+    user = create_user(
+        session,
+        username=username,
+        password=password,
+        display_name=display_name,
+        email=email,
+    )
+    workspace_service.add_member(session, actor.workspace_id, user.id, role)
+    audit.record(
+        session,
+        actor,
+        "member.added",
+        "user",
+        user.id,
+        {"username": user.username, "role": role.value},
+    )
+    return user
+
+
+def set_member_active(session: Session, actor: Principal, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) a member's account; a no-op when it already is.
+
+    A deactivated user cannot log in (:func:`authenticate`), their sessions end now, and
+    their API tokens stop resolving. ``is_active`` belongs to the account, not the
+    membership, so an account that is also in another workspace is refused: one admin
+    must not lock someone out of a workspace they do not run.
+    """
+    membership = workspace_service.get_membership_or_raise(session, actor.workspace_id, user_id)
+    user = get_user(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    if user.is_active == active:
+        return user
+    if not active and user_id == actor.user_id:
+        raise Conflict("you cannot deactivate your own account; ask another admin")
+    if not active and membership.role == Role.ADMIN.value:
+        workspace_service.check_keeps_an_admin(session, actor, user_id)
+    elsewhere = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .where(Membership.user_id == user_id, Membership.workspace_id != actor.workspace_id)
+    )
+    if elsewhere:
+        raise Conflict(
+            "this account is also a member of another workspace; it cannot be changed here"
+        )
+    user.is_active = active
+    if not active:
+        session.execute(sa.delete(UserSession).where(UserSession.user_id == user_id))
+    session.flush()
+    action = "member.reactivated" if active else "member.deactivated"
+    audit.record(session, actor, action, "user", user_id)
+    return user

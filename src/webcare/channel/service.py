@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from webcare.audit import service as audit
 from webcare.auth.principal import Principal
+from webcare.channel import composing
 from webcare.channel.errors import ChannelAccountNotFound
 from webcare.channel.models import ChannelAccount, Health, Platform
 from webcare.channel.ports import ChannelContext, Sender
@@ -121,6 +123,65 @@ def mark_health(account: ChannelAccount, health: Health, detail: str | None) -> 
     account.health = health.value
     account.health_detail = detail
     account.health_checked_at = utc_now()
+
+
+SIGNATURE_TEMPLATE_MAX_LENGTH = 200
+_BRACED = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDERS = frozenset({"{text}", "{signature}", "{name}"})
+
+
+def check_signature_template(template: str) -> str:
+    """A reply signature template as :func:`composing.sign` can use it.
+
+    Empty means "no signature". Otherwise ``{text}`` must appear exactly once (without it
+    signing silently does nothing; twice would send the reply twice), and every other
+    placeholder must be one signing fills in, so a typo such as ``{signatuer}`` is caught
+    here rather than showing up in a customer's reply.
+    """
+    template = template.replace("\r\n", "\n").rstrip()
+    if not template.strip():
+        return ""
+    if len(template) > SIGNATURE_TEMPLATE_MAX_LENGTH:
+        raise Invalid(
+            f"a signature template must be at most {SIGNATURE_TEMPLATE_MAX_LENGTH} characters"
+        )
+    if template.count("{text}") != 1:
+        raise Invalid("a signature template must contain {text} exactly once")
+    unknown = sorted({m.group(0) for m in _BRACED.finditer(template)} - _PLACEHOLDERS)
+    if unknown:
+        raise Invalid(
+            f"unknown placeholder {', '.join(unknown)}; use {{text}}, {{signature}} or {{name}}"
+        )
+    return template
+
+
+def set_signature_template(
+    session: Session, actor: Principal, account_id: int, template: str | None
+) -> ChannelAccount:
+    """Set how replies on this account are signed; None goes back to the platform's default.
+
+    The settings dict is replaced, not mutated, so the JSON column is seen as changed.
+    """
+    account = get_or_raise(session, actor.workspace_id, account_id)
+    settings = dict(account.settings or {})
+    previous = settings.get(composing.SETTING)
+    if template is None:
+        settings.pop(composing.SETTING, None)
+    else:
+        settings[composing.SETTING] = check_signature_template(template)
+    if settings.get(composing.SETTING) == previous:
+        return account
+    account.settings = settings
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "channel.signature_changed",
+        "channel_account",
+        account.id,
+        {"from": previous, "to": settings.get(composing.SETTING)},
+    )
+    return account
 
 
 def sender_for(platform: str, client: httpx.Client) -> Sender:

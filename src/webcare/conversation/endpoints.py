@@ -118,6 +118,8 @@ def post_reply(
         text=body.text,
         visibility=body.visibility,
         idempotency_key=idempotency_key,
+        sign=body.sign,
+        seen_up_to=body.seen_up_to_message_id,
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -32,3 +32,32 @@ class NotRetryable(Conflict):
 
 class InvalidStatusChange(Invalid):
     pass
+
+
+class ReplyTooLong(Invalid):
+    def __init__(self, platform: str, limit: int, length: int) -> None:
+        super().__init__(
+            f"{platform} allows at most {limit} characters in this reply; it has {length}"
+            " (signature included)",
+            extra={"limit": limit, "length": length},
+        )
+
+
+class ReplyCollision(Conflict):
+    """A colleague answered after the agent opened the conversation."""
+
+    code = "reply_collision"
+    replies: list[tuple[int, int | None, str]]
+
+    def __init__(self, replies: list[tuple[int, int | None, str]]) -> None:
+        super().__init__(
+            "a colleague replied after you opened this conversation; read their reply and "
+            "send again to confirm",
+            extra={
+                "colleague_replies": [
+                    {"message_id": mid, "author_user_id": author, "text": text}
+                    for mid, author, text in replies
+                ]
+            },
+        )
+        self.replies = replies

@@ -16,6 +16,7 @@ class Sort(enum.StrEnum):
     WAITING = "waiting"  # longest-waiting customer first: how webcare teams work a queue
     NEWEST = "newest"  # most recent activity first
     PRIORITY = "priority"  # urgent first, then longest waiting
+    SLA = "sla"  # first response due soonest first (overdue at the top)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (
         sa.Index("ix_conversations_inbox", "workspace_id", "status", "waiting_since"),
+        sa.Index("ix_conversations_sla", "workspace_id", "status", "sla_due_at"),
         sa.Index("ix_conversations_contact", "workspace_id", "contact_id"),
         sa.Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
         # Threading a DM looks up the contact's latest conversation of a kind on an account.
@@ -96,6 +97,8 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     #: When the customer started waiting for us (oldest unanswered inbound); None when answered.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the first response is due (:mod:`webcare.conversation.sla`); None when answered.
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
@@ -201,3 +204,17 @@ class ConversationLabel(Base):
     label_id: Mapped[int] = mapped_column(
         sa.ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class SavedView(Base):
+    """An agent's own inbox view: a name and the filter query string it stands for."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    query: Mapped[str] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -15,9 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webcare.audit import service as audit
+from webcare.auth import service as users
 from webcare.auth.principal import Principal
+from webcare.channel import composing
+from webcare.channel import service as channels
 from webcare.conversation import repository
-from webcare.conversation.errors import IdempotencyKeyReused, MessageNotFound, NotRetryable
+from webcare.conversation.errors import (
+    IdempotencyKeyReused,
+    MessageNotFound,
+    NotRetryable,
+    ReplyCollision,
+    ReplyTooLong,
+)
 from webcare.conversation.events import ReplyDelivered, ReplyQueued
 from webcare.conversation.models import Conversation, Delivery, Direction, Message, Visibility
 from webcare.conversation.service import get_or_raise, record_outbound
@@ -27,9 +36,20 @@ from webcare.kit.errors import Invalid
 from webcare.kit.time import utc_now
 from webcare.search.text import index_text
 from webcare.worker import service as jobs
+from webcare.workspace import service as workspaces
 
 SEND_JOB = "channel.send_reply"
 MAX_REPLY_LENGTH = 10_000
+_PLATFORM_NAMES = {
+    "x": "X",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "whatsapp": "WhatsApp",
+    "google_reviews": "Google",
+    "email": "e-mail",
+    "webchat": "web chat",
+    "api": "the API channel",
+}
 
 
 @dataclass(frozen=True)
@@ -46,19 +66,38 @@ def reply(
     text: str,
     visibility: Visibility | None,
     idempotency_key: str | None,
+    sign: bool = False,
+    seen_up_to: int | None = None,
 ) -> ReplyResult:
-    """Queue a reply for sending. With a repeated idempotency key, return the first reply."""
+    """Queue a reply for sending. With a repeated idempotency key, return the first reply.
+
+    ``sign`` adds the agent's signature the way the channel account wants it. With
+    ``seen_up_to`` (the newest message id the agent had on screen) a reply that a colleague
+    queued after that raises :class:`ReplyCollision` instead of a second answer to the same
+    customer; the agent confirms by sending again with the colleague's message id.
+    """
     conversation = get_or_raise(session, actor.workspace_id, conversation_id)
     text = text.strip()
     if not text:
         raise Invalid("a reply needs text")
-    if len(text) > MAX_REPLY_LENGTH:
-        raise Invalid(f"a reply may have at most {MAX_REPLY_LENGTH} characters")
+    account = channels.get_or_raise(session, actor.workspace_id, conversation.channel_account_id)
+    if sign:
+        text = _signed(session, actor, account.platform, account.settings or {}, text)
+    chosen = visibility or _default_visibility(conversation)
+    limit = min(composing.max_length(account.platform, chosen.value), MAX_REPLY_LENGTH)
+    if len(text) > limit:
+        raise ReplyTooLong(
+            _PLATFORM_NAMES.get(account.platform, account.platform), limit, len(text)
+        )
     key = idempotency_key or new_token("auto_", 16)
     fingerprint = _fingerprint(conversation_id, text, visibility)
     existing = _existing(session, actor.workspace_id, key, fingerprint)
     if existing is not None:
         return ReplyResult(existing, created=False)
+    if seen_up_to is not None:
+        newer = repository.replies_after(session, conversation.id, seen_up_to, actor.user_id)
+        if newer:
+            raise ReplyCollision([(m.id, m.author_user_id, m.text) for m in newer])
     try:
         with session.begin_nested():
             message = _queue(session, actor, conversation, text, visibility, key, fingerprint)
@@ -69,6 +108,22 @@ def reply(
             raise
         return ReplyResult(winner, created=False)
     return ReplyResult(message, created=True)
+
+
+def _signed(
+    session: Session, actor: Principal, platform: str, settings: dict[str, object], text: str
+) -> str:
+    if actor.user_id is None:
+        return text
+    membership = workspaces.get_membership(session, actor.workspace_id, actor.user_id)
+    user = users.get_user(session, actor.user_id)
+    template = composing.template_for(platform, settings)
+    return composing.sign(
+        text,
+        template,
+        signature=membership.signature if membership else None,
+        name=user.display_name if user else "",
+    )
 
 
 def _existing(session: Session, workspace_id: int, key: str, fingerprint: str) -> Message | None:

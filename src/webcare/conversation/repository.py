@@ -22,6 +22,7 @@ from webcare.conversation.models import (
     Message,
     MessageRevision,
     Note,
+    SavedView,
     Status,
 )
 from webcare.kit.db import UTCDateTime
@@ -104,6 +105,27 @@ def last_inbound(session: Session, conversation_id: int) -> Message | None:
     return session.scalars(stmt).first()
 
 
+def replies_after(
+    session: Session, conversation_id: int, after_id: int, except_user_id: int | None
+) -> list[Message]:
+    """Replies (not failed ones) newer than ``after_id`` by anyone but ``except_user_id``."""
+    stmt = (
+        sa.select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "outbound",
+            Message.id > after_id,
+            sa.or_(Message.delivery_status.is_(None), Message.delivery_status != "failed"),
+        )
+        .order_by(Message.id)
+    )
+    if except_user_id is not None:
+        stmt = stmt.where(
+            sa.or_(Message.author_user_id.is_(None), Message.author_user_id != except_user_id)
+        )
+    return list(session.scalars(stmt))
+
+
 def notes_of(session: Session, conversation_id: int) -> list[Note]:
     stmt = sa.select(Note).where(Note.conversation_id == conversation_id).order_by(Note.id)
     return list(session.scalars(stmt))
@@ -144,6 +166,22 @@ def label_by_name(session: Session, workspace_id: int, name: str) -> Label | Non
 def list_labels(session: Session, workspace_id: int) -> list[Label]:
     stmt = sa.select(Label).where(Label.workspace_id == workspace_id).order_by(Label.name)
     return list(session.scalars(stmt))
+
+
+def label_by_id(session: Session, workspace_id: int, label_id: int) -> Label | None:
+    stmt = sa.select(Label).where(Label.workspace_id == workspace_id, Label.id == label_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def label_usage(session: Session, workspace_id: int) -> dict[int, int]:
+    """How many conversations carry each label of the workspace (labels on none are absent)."""
+    stmt = (
+        sa.select(ConversationLabel.label_id, sa.func.count())
+        .join(Label, Label.id == ConversationLabel.label_id)
+        .where(Label.workspace_id == workspace_id)
+        .group_by(ConversationLabel.label_id)
+    )
+    return {label_id: int(n) for label_id, n in session.execute(stmt)}
 
 
 def has_label(session: Session, conversation_id: int, label_id: int) -> bool:
@@ -234,6 +272,8 @@ def sort_key(sort: Sort) -> sa.ColumnElement[datetime] | sa.ColumnElement[int]:
         return Conversation.__table__.c.last_activity_at
     if sort is Sort.PRIORITY:
         return sa.case(PRIORITY_RANK, value=Conversation.priority, else_=9)
+    if sort is Sort.SLA:
+        return sa.func.coalesce(Conversation.sla_due_at, sa.literal(_FAR_FUTURE, UTCDateTime()))
     return sa.func.coalesce(Conversation.waiting_since, sa.literal(_FAR_FUTURE, UTCDateTime()))
 
 
@@ -242,6 +282,8 @@ def cursor_value(conversation: Conversation, sort: Sort) -> str:
         return conversation.last_activity_at.isoformat()
     if sort is Sort.PRIORITY:
         return str(PRIORITY_RANK.get(conversation.priority, 9))
+    if sort is Sort.SLA:
+        return (conversation.sla_due_at or _FAR_FUTURE).isoformat()
     return (conversation.waiting_since or _FAR_FUTURE).isoformat()
 
 
@@ -406,3 +448,77 @@ def insert_messages(session: Session, rows: list[dict[str, object]]) -> list[int
         Message.__table__.c.id, sort_by_parameter_order=True
     )
     return [int(row[0]) for row in session.execute(stmt, rows)]
+
+
+ACTIVE_STATUSES = ("open", "pending")
+
+
+def inbox_counts(session: Session, workspace_id: int, user_id: int | None) -> dict[str, int]:
+    """Counts of every navigation view in five grouped queries (not one query per view).
+
+    Keys: ``status:<status>``, ``mine``, ``unassigned``, ``team:<id>``, ``channel:<id>``,
+    ``label:<name>``; team, channel and label count active (open or pending) conversations.
+    """
+    in_ws = Conversation.workspace_id == workspace_id
+    active = Conversation.status.in_(ACTIVE_STATUSES)
+    counts: dict[str, int] = {}
+    by_status = sa.select(Conversation.status, sa.func.count()).where(in_ws)
+    for status, n in session.execute(by_status.group_by(Conversation.status)):
+        counts[f"status:{status}"] = int(n)
+    mine = sa.func.sum(sa.case((sa.and_(Conversation.assignee_id == user_id, active), 1), else_=0))
+    unassigned = sa.func.sum(
+        sa.case(
+            (sa.and_(Conversation.assignee_id.is_(None), Conversation.status == "open"), 1),
+            else_=0,
+        )
+    )
+    row = session.execute(sa.select(mine, unassigned).where(in_ws, active)).one()
+    counts["mine"] = int(row[0] or 0)
+    counts["unassigned"] = int(row[1] or 0)
+    for column, prefix in (
+        (Conversation.team_id, "team"),
+        (Conversation.channel_account_id, "channel"),
+    ):
+        grouped = sa.select(column, sa.func.count()).where(in_ws, active).group_by(column)
+        for key, n in session.execute(grouped):
+            if key is not None:
+                counts[f"{prefix}:{key}"] = int(n)
+    labelled = (
+        sa.select(Label.name, sa.func.count())
+        .join(ConversationLabel, ConversationLabel.label_id == Label.id)
+        .join(Conversation, Conversation.id == ConversationLabel.conversation_id)
+        .where(Label.workspace_id == workspace_id, in_ws, active)
+        .group_by(Label.name)
+    )
+    for name, n in session.execute(labelled):
+        counts[f"label:{name}"] = int(n)
+    return counts
+
+
+def saved_views_of(session: Session, workspace_id: int, user_id: int) -> list[SavedView]:
+    stmt = (
+        sa.select(SavedView)
+        .where(SavedView.workspace_id == workspace_id, SavedView.user_id == user_id)
+        .order_by(sa.func.lower(SavedView.name))
+    )
+    return list(session.scalars(stmt))
+
+
+def saved_view(session: Session, workspace_id: int, user_id: int, view_id: int) -> SavedView | None:
+    stmt = sa.select(SavedView).where(
+        SavedView.id == view_id,
+        SavedView.workspace_id == workspace_id,
+        SavedView.user_id == user_id,
+    )
+    return session.scalars(stmt).first()
+
+
+def saved_view_by_name(
+    session: Session, workspace_id: int, user_id: int, name: str
+) -> SavedView | None:
+    stmt = sa.select(SavedView).where(
+        SavedView.workspace_id == workspace_id,
+        SavedView.user_id == user_id,
+        sa.func.lower(SavedView.name) == name.lower(),
+    )
+    return session.scalars(stmt).first()

@@ -124,6 +124,14 @@ class ReplyIn(BaseModel):
         default=None,
         description="Defaults to the conversation's own: public for threads and reviews.",
     )
+    sign: bool = Field(
+        default=False, description="Add the agent's signature the way the channel wants it."
+    )
+    seen_up_to_message_id: int | None = Field(
+        default=None,
+        description="The newest message the agent had seen. If a colleague replied after it, "
+        "the answer is 409 reply_collision with their reply; send again with its id to confirm.",
+    )
 
 
 class NoteIn(BaseModel):

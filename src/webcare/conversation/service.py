@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from webcare.audit import service as audit
 from webcare.auth.principal import Principal
-from webcare.conversation import repository
+from webcare.conversation import repository, sla
 from webcare.conversation.errors import (
     ConversationNotFound,
     InvalidStatusChange,
@@ -40,6 +40,8 @@ from webcare.conversation.models import (
 from webcare.events.bus import publish
 from webcare.kit.errors import Conflict, Invalid
 from webcare.kit.time import utc_now
+from webcare.notification import service as notifications
+from webcare.notification.models import Reason
 from webcare.workspace import service as workspaces
 
 # Loaders other domains may use (they never import our repository).
@@ -101,6 +103,7 @@ def note_inbound(session: Session, conversation: Conversation, at: datetime) -> 
     conversation.last_activity_at = max(conversation.last_activity_at, at)
     if conversation.waiting_since is None or at < conversation.waiting_since:
         conversation.waiting_since = at
+        conversation.sla_due_at = sla.due_at(conversation.kind, at)
     if conversation.status != Status.OPEN.value:
         previous = conversation.status
         conversation.status = Status.OPEN.value
@@ -160,6 +163,7 @@ def record_outbound(conversation: Conversation, at: datetime) -> None:
     if conversation.first_response_at is None:
         conversation.first_response_at = at
     conversation.waiting_since = None
+    conversation.sla_due_at = None
     conversation.last_activity_at = max(conversation.last_activity_at, at)
 
 
@@ -180,6 +184,7 @@ def merge(session: Session, actor: Principal, *, source_id: int, target: Convers
         setattr(target, attr, min(values) if values else None)
     waiting = [v for v in (source.waiting_since, target.waiting_since) if v is not None]
     target.waiting_since = min(waiting) if waiting else None
+    target.sla_due_at = sla.due_at(target.kind, target.waiting_since)
     target.last_activity_at = max(source.last_activity_at, target.last_activity_at)
     target.last_inbound_at = max(
         filter(None, [source.last_inbound_at, target.last_inbound_at]), default=None
@@ -226,6 +231,11 @@ def count(session: Session, workspace_id: int, filters: ConversationFilter) -> i
     return repository.count_conversations(session, workspace_id, filters)
 
 
+def inbox_counts(session: Session, workspace_id: int, user_id: int | None) -> dict[str, int]:
+    """Live counts for the inbox navigation (see :func:`repository.inbox_counts`)."""
+    return repository.inbox_counts(session, workspace_id, user_id)
+
+
 def assign(
     session: Session,
     actor: Principal,
@@ -253,6 +263,15 @@ def assign(
             conversation,
             "assigned",
             {"assignee_id": assignee_id, "team_id": team_id},
+        )
+    if assignee_id is not None and assignee_id != before[0]:
+        notifications.notify(
+            session,
+            workspace_id=actor.workspace_id,
+            user_ids=[assignee_id],
+            reason=Reason.ASSIGNED,
+            conversation_id=conversation.id,
+            actor_user_id=actor.user_id,
         )
     return conversation
 
@@ -311,6 +330,88 @@ def create_label(session: Session, actor: Principal, name: str, color: str | Non
     return label
 
 
+LABEL_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def check_label_color(color: str) -> str:
+    """``#rrggbb``, lowercased; anything else is refused before it reaches a ``style``
+    attribute, where a stray character could break out of the swatch."""
+    color = color.strip()
+    if not LABEL_COLOR.fullmatch(color):
+        raise Invalid(f"'{color}' is not a colour; use the form #rrggbb, e.g. #2563eb")
+    return color.lower()
+
+
+@dataclass(frozen=True)
+class LabelUsage:
+    """A label and how many conversations carry it (the admin page's table row)."""
+
+    id: int
+    name: str
+    color: str
+    conversations: int
+
+
+def label_overview(session: Session, workspace_id: int) -> list[LabelUsage]:
+    """Every label of the workspace by name with its conversation count, in two queries."""
+    counts = repository.label_usage(session, workspace_id)
+    return [
+        LabelUsage(
+            id=label.id, name=label.name, color=label.color, conversations=counts.get(label.id, 0)
+        )
+        for label in repository.list_labels(session, workspace_id)
+    ]
+
+
+def update_label(
+    session: Session, actor: Principal, label_id: int, *, name: str, color: str
+) -> Label:
+    """Rename and/or recolour a label; both are checked before either is written.
+
+    Conversations keep the label (they refer to it by id). Inbox links and saved views that
+    name the old label in their query no longer match it: the name is what they store.
+    """
+    label = label_or_raise(session, actor.workspace_id, label_id)
+    clean = _label_name(name)
+    color = check_label_color(color)
+    if clean != label.name and repository.label_by_name(session, actor.workspace_id, clean):
+        raise Conflict(f"label '{clean}' already exists")
+    changes: dict[str, dict[str, str]] = {}
+    if clean != label.name:
+        changes["name"] = {"from": label.name, "to": clean}
+        label.name = clean
+    if color != label.color:
+        changes["color"] = {"from": label.color, "to": color}
+        label.color = color
+    if changes:
+        session.flush()
+        audit.record(session, actor, "label.changed", "label", label.id, changes)
+    return label
+
+
+def delete_label(session: Session, actor: Principal, label_id: int) -> None:
+    """Delete a label; the database's ``ON DELETE CASCADE`` takes it off every conversation."""
+    label = label_or_raise(session, actor.workspace_id, label_id)
+    name = label.name
+    session.delete(label)
+    session.flush()
+    audit.record(session, actor, "label.deleted", "label", label_id, {"name": name})
+
+
+def label_or_raise(session: Session, workspace_id: int, label_id: int) -> Label:
+    label = repository.label_by_id(session, workspace_id, label_id)
+    if label is None:
+        raise LabelNotFound(label_id)
+    return label
+
+
+def _label_name(name: str) -> str:
+    clean = name.strip()
+    if not clean or len(clean) > 100:
+        raise Invalid("a label name needs 1 to 100 characters")
+    return clean
+
+
 def add_label(session: Session, actor: Principal, conversation_id: int, name: str) -> Conversation:
     conversation = get_or_raise(session, actor.workspace_id, conversation_id)
     label = _label_or_raise(session, actor.workspace_id, name)
@@ -358,6 +459,14 @@ def add_note(session: Session, actor: Principal, conversation_id: int, text: str
     session.flush()
     audit.record(
         session, actor, "note.added", "conversation", conversation.id, {"note_id": note.id}
+    )
+    notifications.notify(
+        session,
+        workspace_id=actor.workspace_id,
+        user_ids=mentioned,
+        reason=Reason.MENTIONED,
+        conversation_id=conversation.id,
+        actor_user_id=actor.user_id,
     )
     publish(
         session,

@@ -21,6 +21,7 @@ from webcare.conversation.models import Priority, Status, Visibility
 from webcare.demo.cast import Cast
 from webcare.ingestion import service as ingestion
 from webcare.kit.time import utc_now
+from webcare.notification import service as notifications
 
 REOPEN_WINDOW = timedelta(days=7)
 
@@ -44,6 +45,9 @@ def seed_conversations(session: Session, cast: Cast, now: datetime | None = None
             contacts.merge(session, cast.actor("lars"), contact_id, people[person])
         elif person:
             people[person] = contact_id
+    # The seeded assignments and mentions are history: nobody starts with 50 unread alerts.
+    for user_id in cast.users.values():
+        notifications.mark_read(session, cast.workspace.id, user_id)
     return count
 
 

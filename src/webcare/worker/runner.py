@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import webcare.models  # noqa: F401 - a worker runs tasks of every domain: map every table
+from webcare.events.relay import start_relay
 from webcare.kit.db import unit_of_work
 from webcare.kit.time import utc_now
 from webcare.runtime import Runtime
@@ -388,9 +389,12 @@ def run_worker_process(runtime: Runtime) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, request_stop)
+    # Replies this worker marks sent or failed must reach browsers served by other processes.
+    stop_relay = start_relay(runtime.engine)
     try:
         worker.run_forever(stop)
     finally:
+        stop_relay()
         _restore_signals(previous)
 
 

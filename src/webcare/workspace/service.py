@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from webcare.audit import service as audit
 from webcare.auth.models import User
-from webcare.kit.errors import Invalid
+from webcare.auth.principal import Principal
+from webcare.kit.errors import Conflict, Invalid
 from webcare.workspace.errors import NotAMember, TeamNameTaken, TeamNotFound, WorkspaceSlugTaken
 from webcare.workspace.models import Membership, Role, Team, TeamMember, Workspace
 
@@ -95,6 +98,39 @@ def list_members(session: Session, workspace_id: int) -> list[Membership]:
         sa.select(Membership).where(Membership.workspace_id == workspace_id).order_by(Membership.id)
     )
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member as the UI lists them: user and membership together."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    signature: str | None
+    is_active: bool
+
+
+def members(session: Session, workspace_id: int) -> list[Member]:
+    """Every member with their user's names, by display name (one query)."""
+    query = (
+        sa.select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.workspace_id == workspace_id)
+        .order_by(sa.func.lower(User.display_name), User.id)
+    )
+    return [
+        Member(
+            user_id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=membership.role,
+            signature=membership.signature,
+            is_active=user.is_active,
+        )
+        for membership, user in session.execute(query)
+    ]
 
 
 def member_ids_by_username(
@@ -196,3 +232,172 @@ def _optional_text(value: str, what: str, max_length: int) -> str:
     if len(value) > max_length:
         raise Invalid(f"the {what} must be at most {max_length} characters")
     return value
+
+
+def set_signature(
+    session: Session, workspace_id: int, user_id: int, signature: str | None
+) -> Membership:
+    """The member's reply signature in this workspace (e.g. ``^AV``); empty removes it."""
+    membership = get_membership_or_raise(session, workspace_id, user_id)
+    membership.signature = (
+        _optional_text(signature or "", "signature", SIGNATURE_MAX_LENGTH) or None
+    )
+    session.flush()
+    return membership
+
+
+# Administration (the admin pages): actor-scoped and audited ---------------------------------
+
+LAST_ADMIN = "a workspace needs at least one active admin"
+
+
+def parse_role(value: str) -> Role:
+    """A role from form input; an unknown one is the caller's mistake (422), not a crash."""
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        names = ", ".join(role.value for role in Role)
+        raise Invalid(f"unknown role '{value}'; choose one of: {names}") from None
+
+
+def active_admin_ids(session: Session, workspace_id: int, *, lock: bool = False) -> list[int]:
+    """User ids of the workspace's admins whose account is active.
+
+    With ``lock`` the admin memberships stay locked until the transaction ends (``FOR UPDATE``
+    on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers), so two admins
+    demoting each other at the same moment cannot both succeed and leave nobody in charge.
+    """
+    query = (
+        sa.select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.workspace_id == workspace_id,
+            Membership.role == Role.ADMIN.value,
+            User.is_active.is_(True),
+        )
+        .order_by(Membership.user_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Membership)
+    return list(session.scalars(query))
+
+
+def check_keeps_an_admin(session: Session, actor: Principal, user_id: int) -> None:
+    """Refuse a change that takes admin rights away from ``user_id`` if it would lock the
+    workspace out: an admin may not do it to themselves (they would lose this page halfway
+    through), and the last active admin cannot go at all."""
+    if user_id == actor.user_id:
+        raise Conflict("you cannot take away your own admin rights; ask another admin")
+    admins = active_admin_ids(session, actor.workspace_id, lock=True)
+    if admins == [user_id]:
+        raise Conflict(LAST_ADMIN)
+
+
+def change_role(session: Session, actor: Principal, user_id: int, role: Role) -> Membership:
+    """Give a member another role; a no-op when it is already theirs."""
+    role = Role(role)
+    membership = get_membership_or_raise(session, actor.workspace_id, user_id)
+    previous = membership.role
+    if previous == role.value:
+        return membership
+    if previous == Role.ADMIN.value:
+        check_keeps_an_admin(session, actor, user_id)
+    membership.role = role.value
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "member.role_changed",
+        "user",
+        user_id,
+        {"from": previous, "to": role.value},
+    )
+    return membership
+
+
+def change_signature(
+    session: Session, actor: Principal, user_id: int, signature: str | None
+) -> Membership:
+    """An admin setting someone's reply signature; audited, unlike the member's own change,
+    because it puts words under someone else's replies."""
+    membership = get_membership_or_raise(session, actor.workspace_id, user_id)
+    previous = membership.signature
+    set_signature(session, actor.workspace_id, user_id, signature)
+    if membership.signature != previous:
+        audit.record(
+            session,
+            actor,
+            "member.signature_changed",
+            "user",
+            user_id,
+            {"from": previous, "to": membership.signature},
+        )
+    return membership
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    """A team with its members, as the admin page lists them."""
+
+    id: int
+    name: str
+    members: list[Member]
+
+
+def team_overview(session: Session, workspace_id: int) -> list[TeamOverview]:
+    """Every team with its members by display name (two queries, however many teams)."""
+    teams = list_teams(session, workspace_id)
+    by_user = {member.user_id: member for member in members(session, workspace_id)}
+    rows = session.execute(
+        sa.select(TeamMember.team_id, TeamMember.user_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(Team.workspace_id == workspace_id)
+    )
+    member_ids: dict[int, set[int]] = {team.id: set() for team in teams}
+    for team_id, user_id in rows:
+        member_ids[team_id].add(user_id)
+    order = {user_id: position for position, user_id in enumerate(by_user)}
+    return [
+        TeamOverview(
+            id=team.id,
+            name=team.name,
+            members=[
+                by_user[user_id]
+                for user_id in sorted(member_ids[team.id], key=lambda uid: order.get(uid, 0))
+                if user_id in by_user
+            ],
+        )
+        for team in teams
+    ]
+
+
+def create_team_as(session: Session, actor: Principal, name: str) -> Team:
+    """:func:`create_team` on behalf of an admin, audited (the CLI and demo have no actor)."""
+    team = create_team(session, actor.workspace_id, name)
+    audit.record(session, actor, "team.created", "team", team.id, {"name": team.name})
+    return team
+
+
+def add_team_member_as(session: Session, actor: Principal, team_id: int, user_id: int) -> None:
+    """:func:`add_team_member` on behalf of an admin, audited only when it changes something."""
+    team = get_team_or_raise(session, actor.workspace_id, team_id)
+    get_membership_or_raise(session, actor.workspace_id, user_id)
+    if session.get(TeamMember, (team.id, user_id)) is not None:
+        return
+    add_team_member(session, actor.workspace_id, team.id, user_id)
+    audit.record(session, actor, "team.member_added", "team", team.id, {"user_id": user_id})
+
+
+def remove_team_member(session: Session, actor: Principal, team_id: int, user_id: int) -> None:
+    """Take a member out of a team (idempotent); team and user must be of the actor's
+    workspace, or it is a 404 like any other foreign id."""
+    team = get_team_or_raise(session, actor.workspace_id, team_id)
+    removed = session.execute(
+        sa.delete(TeamMember).where(TeamMember.team_id == team.id, TeamMember.user_id == user_id)
+    )
+    session.flush()
+    if not getattr(removed, "rowcount", 0):
+        # Nothing to remove: fine for a member (a repeated click), 404 for anyone else.
+        get_membership_or_raise(session, actor.workspace_id, user_id)
+        return
+    audit.record(session, actor, "team.member_removed", "team", team.id, {"user_id": user_id})

@@ -1,0 +1,1 @@
+"""Telling an agent that something needs them: a mention in a note, an assignment."""

@@ -1,0 +1,274 @@
+"""The workspace admin pages: members, teams, labels and channel accounts.
+
+Only admins get here (``AdminUiDep``: anyone else gets the readable 403 page). Every form is
+a plain POST with the CSRF field that answers with a 303 back to its page, so the pages work
+without JavaScript and a reload never repeats a change. The rules (last admin, duplicate
+names, colours, signature templates) live in the domain services; a refusal is a
+``WebcareError`` that the UI error handler turns into a readable page, and because it is
+raised before anything is written, the request's rollback leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from webcare.auth import service as users
+from webcare.channel import composing
+from webcare.channel import service as channels
+from webcare.channel.models import ChannelAccount
+from webcare.conversation import service as conversations
+from webcare.dependencies import DbSession, SettingsDep
+from webcare.kit.errors import Invalid
+from webcare.web.context import AdminUiDep, Ui
+from webcare.web.templating import render
+from webcare.workspace import service as workspaces
+from webcare.workspace.models import Role
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+Short = Annotated[str, Form(max_length=200)]
+Long = Annotated[str, Form(max_length=1024)]
+Template = Annotated[str, Form(max_length=1000)]
+
+#: The ``?saved=`` values each page knows; anything else shows no notice, so the query
+#: string can never put arbitrary text on the page.
+NOTICES = frozenset(
+    {
+        "added",
+        "role",
+        "signature",
+        "deactivated",
+        "reactivated",
+        "created",
+        "member-added",
+        "member-removed",
+        "changed",
+        "deleted",
+    }
+)
+
+
+def _page(request: Request, ui: Ui, template: str, saved: str, **context: Any) -> Response:
+    full = {
+        **ui.template_context(),
+        "saved": saved if saved in NOTICES else "",
+        "section": template.removeprefix("admin/").removesuffix(".html"),
+        **context,
+    }
+    return render(request, template, full, locale=ui.locale)
+
+
+def _back(path: str, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"{path}?saved={notice}", status_code=303)
+
+
+@router.get("")
+def admin_home(_ui: AdminUiDep) -> Response:
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+# Members ----------------------------------------------------------------------------------
+
+
+@router.get("/users")
+def users_page(request: Request, db: DbSession, ui: AdminUiDep, saved: str = "") -> Response:
+    return _page(
+        request,
+        ui,
+        "admin/users.html",
+        saved,
+        members=workspaces.members(db, ui.workspace.id),
+        roles=[role.value for role in Role],
+        min_password=users.INITIAL_PASSWORD_MIN_LENGTH,
+    )
+
+
+@router.post("/users")
+def add_member(
+    db: DbSession,
+    ui: AdminUiDep,
+    username: Short = "",
+    display_name: Short = "",
+    email: Short = "",
+    password: Long = "",
+    role: Short = "",
+) -> Response:
+    users.create_member(
+        db,
+        ui.principal,
+        username=username,
+        display_name=display_name,
+        email=email or None,
+        password=password,
+        role=workspaces.parse_role(role),
+    )
+    return _back("/admin/users", "added")
+
+
+@router.post("/users/{user_id}/role")
+def change_role(db: DbSession, ui: AdminUiDep, user_id: int, role: Short = "") -> Response:
+    workspaces.change_role(db, ui.principal, user_id, workspaces.parse_role(role))
+    return _back("/admin/users", "role")
+
+
+@router.post("/users/{user_id}/signature")
+def change_signature(
+    db: DbSession, ui: AdminUiDep, user_id: int, signature: Short = ""
+) -> Response:
+    workspaces.change_signature(db, ui.principal, user_id, signature)
+    return _back("/admin/users", "signature")
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate(db: DbSession, ui: AdminUiDep, user_id: int) -> Response:
+    users.set_member_active(db, ui.principal, user_id, active=False)
+    return _back("/admin/users", "deactivated")
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate(db: DbSession, ui: AdminUiDep, user_id: int) -> Response:
+    users.set_member_active(db, ui.principal, user_id, active=True)
+    return _back("/admin/users", "reactivated")
+
+
+# Teams ------------------------------------------------------------------------------------
+
+
+@router.get("/teams")
+def teams_page(request: Request, db: DbSession, ui: AdminUiDep, saved: str = "") -> Response:
+    return _page(
+        request,
+        ui,
+        "admin/teams.html",
+        saved,
+        teams=workspaces.team_overview(db, ui.workspace.id),
+        members=workspaces.members(db, ui.workspace.id),
+    )
+
+
+@router.post("/teams")
+def create_team(db: DbSession, ui: AdminUiDep, name: Short = "") -> Response:
+    workspaces.create_team_as(db, ui.principal, name)
+    return _back("/admin/teams", "created")
+
+
+@router.post("/teams/{team_id}/members")
+def add_team_member(db: DbSession, ui: AdminUiDep, team_id: int, user_id: Short = "") -> Response:
+    workspaces.add_team_member_as(db, ui.principal, team_id, _id(user_id, "choose a member"))
+    return _back("/admin/teams", "member-added")
+
+
+@router.post("/teams/{team_id}/members/{user_id}/remove")
+def remove_team_member(db: DbSession, ui: AdminUiDep, team_id: int, user_id: int) -> Response:
+    workspaces.remove_team_member(db, ui.principal, team_id, user_id)
+    return _back("/admin/teams", "member-removed")
+
+
+# Labels -----------------------------------------------------------------------------------
+
+
+@router.get("/labels")
+def labels_page(request: Request, db: DbSession, ui: AdminUiDep, saved: str = "") -> Response:
+    return _page(
+        request,
+        ui,
+        "admin/labels.html",
+        saved,
+        labels=conversations.label_overview(db, ui.workspace.id),
+        swatch=_swatch,
+    )
+
+
+@router.post("/labels")
+def create_label(db: DbSession, ui: AdminUiDep, name: Short = "", color: Short = "") -> Response:
+    conversations.create_label(db, ui.principal, name, conversations.check_label_color(color))
+    return _back("/admin/labels", "created")
+
+
+@router.post("/labels/{label_id}")
+def update_label(
+    db: DbSession, ui: AdminUiDep, label_id: int, name: Short = "", color: Short = ""
+) -> Response:
+    conversations.update_label(db, ui.principal, label_id, name=name, color=color)
+    return _back("/admin/labels", "changed")
+
+
+@router.post("/labels/{label_id}/delete")
+def delete_label(db: DbSession, ui: AdminUiDep, label_id: int) -> Response:
+    conversations.delete_label(db, ui.principal, label_id)
+    return _back("/admin/labels", "deleted")
+
+
+# Channel accounts -------------------------------------------------------------------------
+
+
+@router.get("/channels")
+def channels_page(
+    request: Request, db: DbSession, ui: AdminUiDep, settings: SettingsDep, saved: str = ""
+) -> Response:
+    accounts = channels.list_accounts(db, ui.workspace.id)
+    return _page(
+        request,
+        ui,
+        "admin/channels.html",
+        saved,
+        accounts=[_account_row(account, settings.base_url) for account in accounts],
+        preview=_previewer(ui),
+    )
+
+
+@router.post("/channels/{account_id}/signature")
+def change_signature_template(
+    db: DbSession,
+    ui: AdminUiDep,
+    account_id: int,
+    template: Template = "",
+    use_default: Short = "",
+) -> Response:
+    channels.set_signature_template(db, ui.principal, account_id, None if use_default else template)
+    return _back("/admin/channels", "changed")
+
+
+def _account_row(account: ChannelAccount, base_url: str) -> dict[str, Any]:
+    """What the page shows of an account; the credentials stay encrypted and out of it."""
+    settings = account.settings or {}
+    return {
+        "id": account.id,
+        "platform": account.platform,
+        "handle": account.handle,
+        "display_name": account.display_name,
+        "health": account.health,
+        "health_detail": account.health_detail,
+        "health_checked_at": account.health_checked_at,
+        "webhook_url": channels.webhook_url(base_url, account),
+        "template": composing.template_for(account.platform, settings),
+        "is_default": composing.SETTING not in settings,
+        "default_template": composing.template_for(account.platform, {}),
+    }
+
+
+def _previewer(ui: Ui) -> Callable[[str, str], str]:
+    """Signs a sample reply the way the admin's own replies would be signed."""
+    signature = ui.membership.signature
+    name = ui.user.display_name
+
+    def preview(text: str, template: str) -> str:
+        return composing.sign(text, template, signature=signature, name=name)
+
+    return preview
+
+
+def _swatch(color: str) -> str:
+    """The colour for a ``style`` attribute: only ``#rrggbb`` ever gets there (labels made
+    before colours were checked fall back to grey)."""
+    return color if conversations.LABEL_COLOR.fullmatch(color) else "#64748b"
+
+
+def _id(value: str, message: str) -> int:
+    if not value.strip().isdigit():
+        raise Invalid(message)
+    return int(value)
