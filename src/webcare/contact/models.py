@@ -31,7 +31,12 @@ class ContactIdentity(Base):
     """One platform account of a contact. ``(workspace, platform, platform_user_id)`` is unique."""
 
     __tablename__ = "contact_identities"
-    __table_args__ = (sa.UniqueConstraint("workspace_id", "platform", "platform_user_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "platform", "platform_user_id"),
+        # The inbox loads a page's identities by contact; without statistics SQLite otherwise
+        # walks the whole workspace on the unique index (bench/inbox.py: 40 ms -> 0.06 ms).
+        sa.Index("ix_contact_identities_contact", "workspace_id", "contact_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))

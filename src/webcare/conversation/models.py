@@ -66,6 +66,8 @@ class Conversation(Base):
     __table_args__ = (
         sa.Index("ix_conversations_inbox", "workspace_id", "status", "waiting_since"),
         sa.Index("ix_conversations_sla", "workspace_id", "status", "sla_due_at"),
+        # "Newest activity first" (resolved views, history) without sorting every conversation.
+        sa.Index("ix_conversations_activity", "workspace_id", "last_activity_at", "id"),
         sa.Index("ix_conversations_contact", "workspace_id", "contact_id"),
         sa.Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
         # Threading a DM looks up the contact's latest conversation of a kind on an account.

@@ -27,7 +27,7 @@ from webcare.conversation.models import (
 )
 from webcare.kit.db import UTCDateTime
 from webcare.kit.time import ensure_utc
-from webcare.search.repository import matching_message_ids
+from webcare.search.repository import matching_conversation_ids
 
 _FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 PUBLIC_KINDS = (Kind.PUBLIC_THREAD.value, Kind.REVIEW.value)
@@ -337,9 +337,9 @@ def _apply_filters(session: Session, stmt: S, workspace_id: int, f: Conversation
         )
         stmt = stmt.where(Conversation.id.in_(labelled))
     if f.text:
-        hits = matching_message_ids(session, workspace_id, f.text).subquery()
-        with_hits = sa.select(Message.conversation_id).where(Message.id.in_(sa.select(hits.c.id)))
-        stmt = stmt.where(Conversation.id.in_(with_hits))
+        stmt = stmt.where(
+            Conversation.id.in_(matching_conversation_ids(session, workspace_id, f.text))
+        )
     return stmt
 
 
