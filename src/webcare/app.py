@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import webcare.models  # noqa: F401  (every table known before the first flush)
 from webcare.config import Settings
 from webcare.events.relay import start_relay
+from webcare.kit.db import warn_about_settings
 from webcare.kit.errors import Invalid, WebcareError, validation_problems
 from webcare.runtime import Runtime, build_runtime
 from webcare.web import error_pages as ui_errors
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warn_about_settings(runtime.engine)
         detach = hub.attach()
         stop_relay = start_relay(runtime.engine)
         stop = _start_embedded_worker(runtime)

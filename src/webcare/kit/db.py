@@ -171,3 +171,20 @@ def lock_row(session: Session, model: type[T], pk: Any) -> T | None:
     from ``BEGIN IMMEDIATE``. Never do network I/O while holding it.
     """
     return session.get(model, pk, with_for_update=True)
+
+
+def warn_about_settings(engine: Engine) -> None:
+    """Log settings of the database server that make webcare slow without failing anything.
+
+    With autovacuum off, PostgreSQL never refreshes planner statistics and plans ingestion's
+    lookups as if the tables were empty (bench/ingest.py measured 7x slower at 200,000 messages).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        autovacuum = conn.exec_driver_sql("SHOW autovacuum").scalar()
+    if autovacuum != "on":
+        log.warning(
+            "PostgreSQL autovacuum is off: run ANALYZE regularly (e.g. hourly), or lookups get"
+            " slower as the tables grow"
+        )

@@ -29,6 +29,9 @@
       { code: "...", swap: true, error: true },
     ];
     htmx.config.historyCacheSize = 0;
+    // Enhance swapped-in content at once, not 20 ms later: a click that lands on a freshly
+    // refreshed list or pane in between would otherwise be a full page load.
+    htmx.config.defaultSettleDelay = 0;
   }
 
   // ---- helpers -------------------------------------------------------------------------
@@ -73,31 +76,50 @@
     document.body.dispatchEvent(new CustomEvent("webcare:counts"));
   }, 250);
 
+  // Answers to overlapping refreshes may arrive out of order; only the newest is shown.
+  let conversationAsked = 0;
+  let presenceAsked = 0;
+
   const refreshConversation = debounce(() => {
     if (!openId) return;
     const id = openId;
+    const asked = ++conversationAsked;
     fetch("/inbox/c/" + id, { headers: { "HX-Request": "true", "HX-Target": "conversation" },
                              credentials: "same-origin" })
       .then((r) => (r.ok ? r.text() : null))
       .then((html) => {
-        if (!html || id !== openId) return;
+        if (!html || id !== openId || asked !== conversationAsked) return;
         const doc = new DOMParser().parseFromString(html, "text/html");
         // Replace everything but the composer, so typing, focus and caret are untouched.
         for (const selector of [".conv-head", ".actions", ".labels-bar", "#thread", ".customer"]) {
           const fresh = doc.querySelector(selector);
           const current = document.querySelector("#conversation " + selector);
           if (fresh && current) {
+            // Who else is here has its own, possibly newer, updates: keep it.
+            const presence = current.querySelector(".presence");
+            if (presence) fresh.querySelector(".presence")?.replaceWith(presence);
             current.replaceWith(fresh);
             if (window.htmx) htmx.process(fresh);
           }
         }
-      });
+      })
+      .catch(() => {});
   }, 150);
 
+  // A plain fetch, not htmx.ajax: that one queues behind the list's refresh and is dropped
+  // when another refresh queues after it.
   function refreshPresence() {
-    if (!openId || !window.htmx) return;
-    htmx.ajax("GET", "/inbox/c/" + openId + "/presence",
-              { target: "#presence-" + openId, swap: "innerHTML" });
+    if (!openId) return;
+    const id = openId;
+    const asked = ++presenceAsked;
+    fetch("/inbox/c/" + id + "/presence", { headers: { "HX-Request": "true" },
+                                            credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : null))
+      .then((html) => {
+        const box = document.getElementById("presence-" + id);
+        if (html !== null && box && asked === presenceAsked) box.innerHTML = html;
+      })
+      .catch(() => {});
   }
 
   function connect() {
@@ -109,7 +131,9 @@
       wasDown = true;
     };
     source.addEventListener("hello", () => {
-      if (wasDown) { toast(i18n.online || "Connected"); refreshList(); refreshConversation(); }
+      if (wasDown) {
+        toast(i18n.online || "Connected"); refreshList(); refreshConversation(); refreshPresence();
+      }
       wasDown = false;
     });
     const conversationEvents = [
@@ -136,7 +160,7 @@
       if (badge) { badge.hidden = false; badge.textContent = String((+badge.textContent || 0) + 1); }
       toast(data.reason === "assigned" ? i18n.assigned : i18n.mentioned);
     });
-    source.addEventListener("resync", () => { refreshList(); refreshConversation(); });
+    source.addEventListener("resync", () => { refreshList(); refreshConversation(); refreshPresence(); });
   }
 
   // ---- the open conversation: presence, drafts, counter ---------------------------------
