@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import OpenAs
@@ -11,6 +12,7 @@ from tests.web.ui import HTMX, ingest
 from webcare.app import create_app
 from webcare.demo.cast import Cast
 from webcare.runtime import Runtime
+from webcare.web import presenters
 
 
 def _ids(html: str) -> list[int]:
@@ -206,3 +208,18 @@ def test_a_huge_message_is_folded(agent: OpenAs, api: TestClient, cast: Cast) ->
     page = client.get(f"/inbox/c/{conversation}").text
 
     assert "Show the whole message (9,000 characters)" in page
+
+
+def test_a_huge_result_is_counted_up_to_a_cap(
+    agent: OpenAs, api: TestClient, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(4):
+        ingest(api, cast, f"m{i}", f"Storing nummer {i}", author=f"k{i}")
+    monkeypatch.setattr(presenters, "COUNT_CAP", 3)
+    client, _ = agent("anna")
+
+    capped = client.get("/inbox?q=storing").text
+    exact = client.get("/inbox?q=nummer+2").text
+
+    assert "More than 3 conversations" in capped
+    assert "1 conversation<" in exact

@@ -15,7 +15,9 @@ from webcare.kit.db import unit_of_work
 from webcare.kit.time import utc_now
 from webcare.presence import service as presence
 from webcare.presence.models import Presence
+from webcare.presence.tasks import forget_stale
 from webcare.runtime import Runtime
+from webcare.worker.registry import JobContext
 
 
 def test_colleague_viewing_and_typing_is_shown_to_others_only(
@@ -106,3 +108,33 @@ def test_bad_presence_is_refused(
         ).status_code
         == 404
     )
+
+
+def test_stale_presence_rows_are_cleaned_up_by_the_worker(
+    runtime: Runtime, cast: Cast, api: TestClient
+) -> None:
+    conversation = ingest(api, cast, "m1", "Hallo")
+    with unit_of_work(runtime.session_factory) as session:
+        presence.touch(session, cast.actor("lars"), conversation, "viewing")
+        presence.touch(session, cast.actor("anna"), conversation, "viewing")
+    with runtime.engine.begin() as conn:
+        conn.execute(
+            sa.update(Presence)
+            .where(Presence.user_id == cast.users["lars"])
+            .values(updated_at=utc_now() - timedelta(hours=1))
+        )
+
+    with unit_of_work(runtime.session_factory) as session:
+        forget_stale(
+            JobContext(
+                session=session,
+                runtime=runtime,
+                job_id=0,
+                name="presence.forget_stale",
+                payload={},
+                attempt=1,
+                workspace_id=None,
+            )
+        )
+    with runtime.session_factory() as session:
+        assert [p.user_id for p in session.scalars(sa.select(Presence))] == [cast.users["anna"]]

@@ -257,7 +257,14 @@ def list_conversations(
     return list(session.scalars(stmt.limit(limit)))
 
 
-def count_conversations(session: Session, workspace_id: int, filters: ConversationFilter) -> int:
+def count_conversations(
+    session: Session, workspace_id: int, filters: ConversationFilter, cap: int | None = None
+) -> int:
+    """How many conversations match; with ``cap``, stop counting at ``cap + 1``."""
+    if cap is not None:
+        matching = sa.select(Conversation.id).where(Conversation.workspace_id == workspace_id)
+        limited = _apply_filters(session, matching, workspace_id, filters).limit(cap + 1)
+        return int(session.scalar(sa.select(sa.func.count()).select_from(limited.subquery())) or 0)
     stmt = (
         sa.select(sa.func.count())
         .select_from(Conversation)

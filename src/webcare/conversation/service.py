@@ -227,8 +227,11 @@ def list_page(
     return Page(items, next_cursor)
 
 
-def count(session: Session, workspace_id: int, filters: ConversationFilter) -> int:
-    return repository.count_conversations(session, workspace_id, filters)
+def count(
+    session: Session, workspace_id: int, filters: ConversationFilter, cap: int | None = None
+) -> int:
+    """Matching conversations; with ``cap`` at most ``cap + 1`` (show it as "cap+")."""
+    return repository.count_conversations(session, workspace_id, filters, cap)
 
 
 def inbox_counts(session: Session, workspace_id: int, user_id: int | None) -> dict[str, int]:
