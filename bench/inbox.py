@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -63,6 +62,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.common import add_postgres_option, positive, postgres_url_from
 from bench.corpus import DEFAULT_SEED
 from bench.inbox_seed import CastIds, Seeded, Seeder, Shape, TextPool, fresh_database
 from webcare.conversation import service, views
@@ -84,7 +84,6 @@ FULL_WARMUP = 10
 BASELINE_EVERY = 4
 PAGE_SIZE = 25
 DEEP_PAGE = 40
-POSTGRES_ENV = ("WEBCARE_BENCH_POSTGRES_URL", "WEBCARE_TEST_POSTGRES_URL")
 #: What agents search for: topics, a phrase, a hashtag, a prefix, a place, an English phrase.
 SEARCH_QUERIES = (
     "storing",
@@ -123,9 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     samples = args.samples or (QUICK_SAMPLES if args.quick else FULL_SAMPLES)
     warmup = QUICK_WARMUP if args.quick else FULL_WARMUP
     baseline_every = 1 if args.quick else BASELINE_EVERY
-    postgres_url = args.postgres_url or next(
-        (os.environ[name] for name in POSTGRES_ENV if os.environ.get(name)), None
-    )
+    postgres_url = postgres_url_from(args.postgres_url)
     pool = TextPool(QUICK_POOL if args.quick else FULL_POOL, args.seed)
     results: dict[str, dict[str, Any] | None] = {"sqlite": None, "postgresql": None}
     try:
@@ -151,24 +148,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         f" {QUICK_SAMPLES} requests per operation instead of {FULL.conversations:,} /"
         f" {FULL.messages:,} and {FULL_SAMPLES}",
     )
-    parser.add_argument("--conversations", type=_positive, help="overrides --quick")
-    parser.add_argument("--messages", type=_positive, help="overrides --quick")
-    parser.add_argument("--samples", type=_positive, help="timed requests per operation")
-    parser.add_argument(
-        "--postgres-url",
-        help="server to create the throwaway database on (default: $"
-        + " or $".join(POSTGRES_ENV)
-        + "; none: PostgreSQL is skipped)",
-    )
+    parser.add_argument("--conversations", type=positive, help="overrides --quick")
+    parser.add_argument("--messages", type=positive, help="overrides --quick")
+    parser.add_argument("--samples", type=positive, help="timed requests per operation")
+    add_postgres_option(parser)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="data seed")
     return parser.parse_args(argv)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 # One backend -------------------------------------------------------------------------------

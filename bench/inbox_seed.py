@@ -42,30 +42,24 @@ import heapq
 import itertools
 import random
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bench.common import add_cast, throwaway_database
 from bench.corpus import iter_messages, phrases
-from webcare.config import normalise_database_url
-from webcare.demo.cast import MEMBERS, create_cast
-from webcare.kit.crypto import SecretBox
-from webcare.kit.db import create_db_engine, make_session_factory, unit_of_work
-from webcare.migrations.runner import upgrade
+from webcare.demo.cast import MEMBERS
+from webcare.kit.db import make_session_factory, unit_of_work
 from webcare.models import metadata
 from webcare.search.text import index_text
 
-SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - throwaway databases only
 CONVERSATIONS_PER_DAY = 300
 MAX_SIZE = 60
 #: Customers per conversation on a platform: most customers write once a year, some often.
@@ -199,41 +193,14 @@ class Seeded:
 
 @contextmanager
 def fresh_database(backend: str, postgres_url: str | None) -> Iterator[tuple[Engine, CastIds]]:
-    """A new, migrated database holding the Glasnet cast; removed afterwards.
-
-    On PostgreSQL a throwaway database is created on the given server and dropped at the end,
-    as :mod:`bench.ingest` does, so a run never touches an existing database.
-    """
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="webcare-bench-") as folder:
-            engine = create_db_engine(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}")
-            try:
-                yield engine, _prepare(engine)
-            finally:
-                engine.dispose()
-        return
-    assert postgres_url is not None
-    admin_url = normalise_database_url(postgres_url)
-    name = f"webcare_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        engine = create_db_engine(sa.make_url(admin_url).set(database=name).render_as_string(False))
-        try:
-            yield engine, _prepare(engine)
-        finally:
-            engine.dispose()
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
+    """A new, migrated database holding the Glasnet cast; removed afterwards."""
+    with throwaway_database(backend, postgres_url) as engine:
+        yield engine, _prepare(engine)
 
 
 def _prepare(engine: Engine) -> CastIds:
-    upgrade(engine)
+    cast = add_cast(engine)
     with unit_of_work(make_session_factory(engine)) as session:
-        cast = create_cast(session, SecretBox(SECRET_KEY))
         labels = metadata.tables["labels"]
         label_ids = {
             name: label_id

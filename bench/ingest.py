@@ -29,12 +29,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
 import pstats
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,17 +44,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bench.common import (
+    add_cast,
+    add_postgres_option,
+    positive,
+    postgres_url_from,
+    throwaway_database,
+)
 from bench.corpus import DEFAULT_SEED, batched, iter_messages
 from webcare.channel.models import ChannelAccount
 from webcare.channel.ports import InboundMessage
-from webcare.config import normalise_database_url
 from webcare.conversation.models import Direction, Priority, Status
-from webcare.demo.cast import create_cast
 from webcare.ingestion.service import ingest_batch
-from webcare.kit.crypto import SecretBox
-from webcare.kit.db import create_db_engine, make_session_factory, unit_of_work
+from webcare.kit.db import make_session_factory, unit_of_work
 from webcare.kit.time import utc_now
-from webcare.migrations.runner import upgrade
 from webcare.models import metadata
 from webcare.search.text import index_text
 
@@ -71,8 +71,6 @@ REOPEN_WINDOW = timedelta(days=7)
 GOAL_RATIO = 0.25
 #: Statistics are refreshed whenever the data grew by this share (autovacuum's default).
 ANALYZE_GROWTH = 0.1
-POSTGRES_ENV = ("WEBCARE_BENCH_POSTGRES_URL", "WEBCARE_TEST_POSTGRES_URL")
-SECRET_KEY = "bench-secret-key-not-for-production"  # noqa: S105 - throwaway databases only
 ACCOUNT = "api"
 COUNTED_TABLES = ("contacts", "contact_identities", "conversations", "messages")
 
@@ -112,9 +110,7 @@ class SanityError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     count = args.messages or (QUICK_MESSAGES if args.quick else FULL_MESSAGES)
-    postgres_url = args.postgres_url or next(
-        (os.environ[name] for name in POSTGRES_ENV if os.environ.get(name)), None
-    )
+    postgres_url = postgres_url_from(args.postgres_url)
     results: dict[str, BackendResult | None] = {"sqlite": None, "postgresql": None}
     try:
         results["sqlite"] = run_backend("sqlite", None, count, args.seed, args.profile)
@@ -142,13 +138,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help=f"{QUICK_MESSAGES:,} messages instead of {FULL_MESSAGES:,}",
     )
-    parser.add_argument("--messages", type=_positive, help="number of messages (overrides --quick)")
-    parser.add_argument(
-        "--postgres-url",
-        help="server to create the throwaway databases on (default: $"
-        + " or $".join(POSTGRES_ENV)
-        + "; none: PostgreSQL is skipped)",
-    )
+    parser.add_argument("--messages", type=positive, help="number of messages (overrides --quick)")
+    add_postgres_option(parser)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     parser.add_argument(
         "--profile",
@@ -156,13 +147,6 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="write a cProfile of each service run to this folder and print its top functions",
     )
     return parser.parse_args(argv)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def run_backend(
@@ -205,38 +189,9 @@ def run_backend(
 @contextmanager
 def fresh_database(backend: str, postgres_url: str | None) -> Iterator[Engine]:
     """A new, migrated database holding the Glasnet cast; removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="webcare-bench-") as folder:
-            engine = create_db_engine(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
-            try:
-                _prepare(engine)
-                yield engine
-            finally:
-                engine.dispose()
-        return
-    assert postgres_url is not None
-    admin_url = normalise_database_url(postgres_url)
-    name = f"webcare_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        engine = create_db_engine(sa.make_url(admin_url).set(database=name).render_as_string(False))
-        try:
-            _prepare(engine)
-            yield engine
-        finally:
-            engine.dispose()
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
-
-
-def _prepare(engine: Engine) -> None:
-    upgrade(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
-        create_cast(session, SecretBox(SECRET_KEY))
+    with throwaway_database(backend, postgres_url) as engine:
+        add_cast(engine)
+        yield engine
 
 
 def _account(engine: Engine) -> ChannelAccount:

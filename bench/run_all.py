@@ -22,7 +22,7 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 #: Modules in bench/ that support the benchmarks but are not benchmarks themselves.
-NOT_BENCHMARKS = frozenset({"__init__", "corpus", "inbox_seed", "run_all"})
+NOT_BENCHMARKS = frozenset({"__init__", "common", "corpus", "inbox_seed", "run_all"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
