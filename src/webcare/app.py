@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import webcare.models  # noqa: F401  (every table known before the first flush)
@@ -99,6 +100,17 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"error": code, "detail": str(exc.detail)},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A value the database cannot hold (an id beyond BIGINT, say) came from the request and
+        # reached a query; the request's transaction is already rolled back. Logged, because a
+        # value we produced ourselves would be a bug to fix with validation at the edge.
+        log.warning("value out of range for the database: %s", exc)
+        return await webcare_error(
+            request, Invalid("a number or text in the request is out of range")
         )
 
     @app.exception_handler(Exception)

@@ -644,3 +644,12 @@ def test_hostile_team_label_and_member_names_are_shown_escaped(admin: Agent) -> 
         html = client.get(page).text
         assert ESCAPED in html, page
         assert HOSTILE not in html, page
+
+
+def test_an_id_too_large_for_the_database_is_a_readable_422(admin: Agent, cast: Cast) -> None:
+    client, csrf = admin
+    team = cast.teams["Webcare"]
+
+    response = _post(client, csrf, f"/admin/teams/{team}/members", user_id="9" * 30)
+
+    _assert_refused(response, 422, "choose a member")

@@ -325,3 +325,16 @@ def test_saved_view_is_personal(agent: OpenAs, api: TestClient, cast: Cast) -> N
     assert "Storingen" in page
     assert duplicate.status_code == 409
     assert lars.get(target).status_code == 404
+
+
+def test_bulk_with_an_id_too_large_for_the_database_is_a_readable_422(
+    agent: OpenAs, runtime: Runtime
+) -> None:
+    client, csrf = agent("anna")
+
+    response = client.post(
+        "/inbox/bulk", data={"ids": ["9" * 30], "action": "resolve"}, headers=htmx(csrf)
+    )
+
+    assert response.status_code == 422
+    assert "conversation must be a number" in response.text

@@ -40,6 +40,23 @@ SETTING = "signature_template"
 _PLACEHOLDER = re.compile(r"\{(text|signature|name)\}")
 
 
+#: How a sentence names each platform ("X allows at most 280 characters ...").
+PLATFORM_NAMES = {
+    "x": "X",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "whatsapp": "WhatsApp",
+    "google_reviews": "Google",
+    "email": "e-mail",
+    "webchat": "web chat",
+    "api": "the API channel",
+}
+
+
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform)
+
+
 def max_length(platform: str, visibility: str) -> int:
     """The most characters a reply of this visibility may have on the platform."""
     return _LIMITS.get((platform, visibility)) or _LIMITS.get((platform, None)) or GENERIC_LIMIT

@@ -40,16 +40,6 @@ from webcare.workspace import service as workspaces
 
 SEND_JOB = "channel.send_reply"
 MAX_REPLY_LENGTH = 10_000
-_PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "whatsapp": "WhatsApp",
-    "google_reviews": "Google",
-    "email": "e-mail",
-    "webchat": "web chat",
-    "api": "the API channel",
-}
 
 
 @dataclass(frozen=True)
@@ -86,9 +76,7 @@ def reply(
     chosen = visibility or _default_visibility(conversation)
     limit = min(composing.max_length(account.platform, chosen.value), MAX_REPLY_LENGTH)
     if len(text) > limit:
-        raise ReplyTooLong(
-            _PLATFORM_NAMES.get(account.platform, account.platform), limit, len(text)
-        )
+        raise ReplyTooLong(composing.platform_name(account.platform), limit, len(text))
     key = idempotency_key or new_token("auto_", 16)
     fingerprint = _fingerprint(conversation_id, text, visibility)
     existing = _existing(session, actor.workspace_id, key, fingerprint)

@@ -321,9 +321,7 @@ def set_priority(
 
 
 def create_label(session: Session, actor: Principal, name: str, color: str | None) -> Label:
-    clean = name.strip()
-    if not clean or len(clean) > 100:
-        raise Invalid("a label name needs 1 to 100 characters")
+    clean = _label_name(name)
     if repository.label_by_name(session, actor.workspace_id, clean) is not None:
         raise Conflict(f"label '{clean}' already exists")
     label = Label(workspace_id=actor.workspace_id, name=clean, color=color or "#64748b")
@@ -374,7 +372,7 @@ def update_label(
     Conversations keep the label (they refer to it by id). Inbox links and saved views that
     name the old label in their query no longer match it: the name is what they store.
     """
-    label = label_or_raise(session, actor.workspace_id, label_id)
+    label = label_by_id_or_raise(session, actor.workspace_id, label_id)
     clean = _label_name(name)
     color = check_label_color(color)
     if clean != label.name and repository.label_by_name(session, actor.workspace_id, clean):
@@ -394,14 +392,14 @@ def update_label(
 
 def delete_label(session: Session, actor: Principal, label_id: int) -> None:
     """Delete a label; the database's ``ON DELETE CASCADE`` takes it off every conversation."""
-    label = label_or_raise(session, actor.workspace_id, label_id)
+    label = label_by_id_or_raise(session, actor.workspace_id, label_id)
     name = label.name
     session.delete(label)
     session.flush()
     audit.record(session, actor, "label.deleted", "label", label_id, {"name": name})
 
 
-def label_or_raise(session: Session, workspace_id: int, label_id: int) -> Label:
+def label_by_id_or_raise(session: Session, workspace_id: int, label_id: int) -> Label:
     label = repository.label_by_id(session, workspace_id, label_id)
     if label is None:
         raise LabelNotFound(label_id)

@@ -22,8 +22,8 @@ from webcare.channel import service as channels
 from webcare.channel.models import ChannelAccount
 from webcare.conversation import service as conversations
 from webcare.dependencies import DbSession, SettingsDep
-from webcare.kit.errors import Invalid
 from webcare.web.context import AdminUiDep, Ui
+from webcare.web.navigation import int_param
 from webcare.web.templating import render
 from webcare.workspace import service as workspaces
 from webcare.workspace.models import Role
@@ -158,7 +158,9 @@ def create_team(db: DbSession, ui: AdminUiDep, name: Short = "") -> Response:
 
 @router.post("/teams/{team_id}/members")
 def add_team_member(db: DbSession, ui: AdminUiDep, team_id: int, user_id: Short = "") -> Response:
-    workspaces.add_team_member_as(db, ui.principal, team_id, _id(user_id, "choose a member"))
+    workspaces.add_team_member_as(
+        db, ui.principal, team_id, int_param(user_id, "member", message="choose a member")
+    )
     return _back("/admin/teams", "member-added")
 
 
@@ -266,9 +268,3 @@ def _swatch(color: str) -> str:
     """The colour for a ``style`` attribute: only ``#rrggbb`` ever gets there (labels made
     before colours were checked fall back to grey)."""
     return color if conversations.LABEL_COLOR.fullmatch(color) else "#64748b"
-
-
-def _id(value: str, message: str) -> int:
-    if not value.strip().isdigit():
-        raise Invalid(message)
-    return int(value)

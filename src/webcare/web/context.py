@@ -23,7 +23,7 @@ from webcare.web import i18n
 from webcare.web.formatting import Formatter
 from webcare.web.templating import translate
 from webcare.workspace import service as workspaces
-from webcare.workspace.models import Membership, Role, Workspace
+from webcare.workspace.models import Membership, Workspace
 
 
 class LoginRequired(WebcareError):
@@ -48,10 +48,6 @@ class Ui:
     @property
     def user_id(self) -> int:
         return self.user.id
-
-    @property
-    def role(self) -> Role:
-        return Role(self.membership.role)
 
     @property
     def is_admin(self) -> bool:

@@ -11,6 +11,7 @@ from webcare.web.i18n import N_
 
 UI_ERRORS = (
     N_("CSRF token missing or invalid"),
+    N_("a number or text in the request is out of range"),
     N_("a note needs text"),
     N_("a reply needs text"),
     N_("a label name needs 1 to 100 characters"),

@@ -39,22 +39,5 @@ class Formatter:
             utc_now() - value, threshold=1.5, format="narrow", locale=self.locale
         )
 
-    def until(self, value: dt.datetime | None) -> str:
-        if value is None:
-            return ""
-        return format_timedelta(
-            value - utc_now(),
-            threshold=1.5,
-            format="narrow",
-            locale=self.locale,
-            add_direction=True,
-        )
-
     def number(self, value: int | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)
-
-    def iso_local(self, value: dt.datetime | None) -> str:
-        """For ``<input type=datetime-local>``: local wall time without seconds."""
-        if value is None:
-            return ""
-        return value.astimezone(self.tz).strftime("%Y-%m-%dT%H:%M")

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from webcare.conversation import reply as replies
 from webcare.conversation import saved_views
 from webcare.conversation import service as conversations
-from webcare.conversation.errors import ReplyCollision
+from webcare.conversation.errors import MessageNotFound, ReplyCollision
 from webcare.conversation.models import Priority, Status, Visibility
 from webcare.dependencies import DbSession
 from webcare.kit.errors import Invalid
@@ -28,6 +28,7 @@ from webcare.presence import service as presence
 from webcare.web import presenters
 from webcare.web.context import Ui, UiDep
 from webcare.web.error_pages import is_htmx
+from webcare.web.navigation import int_param
 from webcare.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,7 +50,7 @@ def reply(
     seen_up_to: Field = "0",
     confirm_seen: Field = "",
 ) -> Response:
-    seen = max(_number(seen_up_to, "seen_up_to"), _number(confirm_seen or "0", "confirm_seen"))
+    seen = max(int_param(seen_up_to, "seen_up_to"), int_param(confirm_seen or "0", "confirm_seen"))
     try:
         replies.reply(
             db,
@@ -90,7 +91,7 @@ def assign(
         ui.principal,
         conversation_id,
         assignee_id=_assignee(ui, assignee),
-        team_id=_number(team, "team") if team else None,
+        team_id=int_param(team, "team") if team else None,
     )
     return _done(request, db, ui, conversation_id)
 
@@ -151,7 +152,8 @@ def retry(
     conversation_id: int, message_id: int, request: Request, db: DbSession, ui: UiDep
 ) -> Response:
     conversations.get_or_raise(db, ui.workspace.id, conversation_id)
-    replies.retry(db, ui.principal, message_id)
+    if replies.retry(db, ui.principal, message_id).conversation_id != conversation_id:
+        raise MessageNotFound(message_id)  # the request rolls the retry back
     return _done(request, db, ui, conversation_id)
 
 
@@ -174,7 +176,7 @@ def bulk(
     back: Annotated[str, Form(max_length=2000)] = "/inbox",
 ) -> Response:
     """Assign, label or resolve many conversations at once, all or nothing."""
-    chosen = [_number(i, "conversation") for i in ids or []]
+    chosen = [int_param(i, "conversation") for i in ids or []]
     if not chosen:
         raise Invalid("select at least one conversation")
     if len(chosen) > BULK_LIMIT:
@@ -275,18 +277,11 @@ def _assignee(ui: Ui, value: str) -> int | None:
         return None
     if value == "me":
         return ui.user_id
-    return _number(value, "assignee")
+    return int_param(value, "assignee")
 
 
 def _current_team(db: DbSession, ui: Ui, conversation_id: int) -> int | None:
     return conversations.get_or_raise(db, ui.workspace.id, conversation_id).team_id
-
-
-def _number(value: str, what: str) -> int:
-    value = value.strip()
-    if not value.isdigit() or len(value) > 18:
-        raise Invalid(f"{what} must be a number")
-    return int(value)
 
 
 def _snooze_until(ui: Ui, preset: str, custom: str) -> datetime | None:

@@ -7,7 +7,7 @@ reloaded, bookmarked and opened in a new tab. htmx requests name their target in
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -34,7 +34,7 @@ def inbox(request: Request, db: DbSession, ui: UiDep, cursor: Cursor = None) -> 
     if target == "list" or (target == "list-more" and cursor):
         template = "_list_more.html" if target == "list-more" else "_list.html"
         return render(request, template, context, locale=ui.locale)
-    return render(request, "inbox.html", _page_context(db, ui, state, context), locale=ui.locale)
+    return render(request, "inbox.html", _page_context(db, ui, context), locale=ui.locale)
 
 
 @router.get("/inbox/c/{conversation_id}")
@@ -49,7 +49,7 @@ def conversation_page(
         return render(request, "_conversation.html", context, locale=ui.locale)
     context.update(presenters.list_context(db, ui, state, cursor))
     context["open_id"] = conversation.id
-    return render(request, "inbox.html", _page_context(db, ui, state, context), locale=ui.locale)
+    return render(request, "inbox.html", _page_context(db, ui, context), locale=ui.locale)
 
 
 @router.get("/inbox/c/{conversation_id}/presence")
@@ -69,9 +69,8 @@ def nav_fragment(request: Request, db: DbSession, ui: UiDep) -> Response:
     state = _state(request, db, ui)
     context = {
         **ui.template_context(),
-        "nav": presenters.navigation(db, ui, state.view),
+        "nav": presenters.navigation(db, ui),
         "state": state,
-        "unread": notifications.unread_count(db, ui.workspace.id, ui.user_id),
     }
     return render(request, "_nav.html", context, locale=ui.locale)
 
@@ -95,10 +94,11 @@ def _state(request: Request, db: DbSession, ui: UiDep) -> navigation.ListState:
     return presenters.list_state(db, ui, dict(request.query_params))
 
 
-def _page_context(db: DbSession, ui: UiDep, state: navigation.ListState, context: dict) -> dict:  # type: ignore[type-arg]
+def _page_context(db: DbSession, ui: UiDep, context: dict[str, Any]) -> dict[str, Any]:
+    """What only a full page shows around the list and the conversation."""
     return {
         **context,
-        "nav": presenters.navigation(db, ui, state.view),
+        "nav": presenters.navigation(db, ui),
         "options": presenters.filter_options(db, ui),
         "unread": notifications.unread_count(db, ui.workspace.id, ui.user_id),
         "open_id": context.get("open_id"),

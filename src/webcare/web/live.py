@@ -65,11 +65,6 @@ class LiveHub:
         with self._lock:
             self._subscribers.discard(subscriber)
 
-    @property
-    def listeners(self) -> int:
-        with self._lock:
-            return len(self._subscribers)
-
     def deliver(self, event: DomainEvent) -> None:
         payload = event.as_json()
         only_for = payload.get("user_id") if event.name.startswith("notification.") else None

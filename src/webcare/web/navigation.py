@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 from webcare.conversation.filters import ConversationFilter, Sort
-from webcare.conversation.models import SavedView, Status
+from webcare.conversation.models import SavedView
 from webcare.kit.errors import Invalid
 from webcare.web.i18n import N_
 
@@ -159,11 +159,9 @@ def _assignee(value: str, user_id: int) -> int:
     return int_param(value, "assignee")
 
 
-def int_param(value: str, what: str) -> int:
+def int_param(value: str, what: str, *, message: str | None = None) -> int:
+    """An id from a query or form field; at most 18 digits, so it always fits a BIGINT."""
+    value = value.strip()
     if not value.isdigit() or len(value) > 18:
-        raise Invalid(f"{what} must be a number")
+        raise Invalid(message or f"{what} must be a number")
     return int(value)
-
-
-def status_values() -> list[str]:
-    return [s.value for s in Status]

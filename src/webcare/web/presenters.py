@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -18,12 +19,10 @@ from webcare.channel import composing
 from webcare.channel import service as channels
 from webcare.channel.models import ChannelAccount
 from webcare.contact import service as contacts
-from webcare.contact.models import ContactIdentity
 from webcare.conversation import saved_views, views
 from webcare.conversation import service as conversations
-from webcare.conversation.filters import ConversationFilter
 from webcare.conversation.models import Conversation, Kind, SavedView
-from webcare.conversation.schemas import ConversationDetail, MessageOut
+from webcare.conversation.schemas import ConversationDetail, IdentityOut, MessageOut
 from webcare.notification import service as notifications
 from webcare.presence import service as presence
 from webcare.web.context import Ui
@@ -54,12 +53,15 @@ ACTIVITY_TEXT = {
 
 @dataclass(frozen=True)
 class NavEntry:
-    key: str
+    key: str  # the ``view`` parameter, e.g. ``mine``, ``team:3``, ``label:klacht``
     label: str
     count: int
-    href: str
     color: str | None = None
     translate: bool = False
+
+    @property
+    def href(self) -> str:
+        return "/inbox?" + urlencode({"view": self.key})
 
 
 @dataclass(frozen=True)
@@ -85,93 +87,52 @@ def members_by_id(session: Session, ui: Ui) -> dict[int, Member]:
     return {m.user_id: m for m in workspaces.members(session, ui.workspace.id)}
 
 
-def navigation(session: Session, ui: Ui, current: str) -> list[NavGroup]:
+def navigation(session: Session, ui: Ui) -> list[NavGroup]:
     """The sidebar: built-in views, the agent's saved views, teams, channels, labels."""
-    counts = conversations.inbox_counts(session, ui.workspace.id, ui.user_id)
+    ws = ui.workspace.id
+    counts = conversations.inbox_counts(session, ws, ui.user_id)
     counts["active"] = counts.get("status:open", 0) + counts.get("status:pending", 0)
+
+    def entry(key: str, label: str, color: str | None = None) -> NavEntry:
+        return NavEntry(key, label, counts.get(key, 0), color)
+
     groups = [
         NavGroup(
             N_("Inbox"),
             [
-                NavEntry(
-                    v.key,
-                    v.label,
-                    counts.get(v.count_key, 0),
-                    f"/inbox?view={v.key}",
-                    translate=True,
-                )
+                NavEntry(v.key, v.label, counts.get(v.count_key, 0), translate=True)
                 for v in BUILTIN_VIEWS
             ],
-        )
-    ]
-    saved = saved_views.mine(session, ui.principal)
-    if saved:
-        groups.append(
-            NavGroup(
-                N_("My views"),
-                [
-                    NavEntry(
-                        f"saved:{v.id}",
-                        v.name,
-                        conversations.count(session, ui.workspace.id, _saved_filter(v, ui.user_id)),
-                        f"/inbox?view=saved:{v.id}",
-                    )
-                    for v in saved
-                ],
-            )
-        )
-    teams = workspaces.list_teams(session, ui.workspace.id)
-    if teams:
-        groups.append(
-            NavGroup(
-                N_("Teams"),
-                [
-                    NavEntry(
-                        f"team:{t.id}",
-                        t.name,
-                        counts.get(f"team:{t.id}", 0),
-                        f"/inbox?view=team:{t.id}",
-                    )
-                    for t in teams
-                ],
-            )
-        )
-    accounts = channels.list_accounts(session, ui.workspace.id)
-    groups.append(
+        ),
+        NavGroup(
+            N_("My views"),
+            [
+                # Each saved view is its own filter, so its own count (agents keep a handful).
+                NavEntry(
+                    f"saved:{v.id}",
+                    v.name,
+                    conversations.count(session, ws, parse({}, ui.user_id, v).filters),
+                )
+                for v in saved_views.mine(session, ui.principal)
+            ],
+        ),
+        NavGroup(
+            N_("Teams"),
+            [entry(f"team:{t.id}", t.name) for t in workspaces.list_teams(session, ws)],
+        ),
         NavGroup(
             N_("Channels"),
-            [
-                NavEntry(
-                    f"channel:{a.id}",
-                    a.display_name,
-                    counts.get(f"channel:{a.id}", 0),
-                    f"/inbox?view=channel:{a.id}",
-                )
-                for a in accounts
-            ],
-        )
-    )
-    labels = conversations.list_labels(session, ui.workspace.id)
-    groups.append(
+            [entry(f"channel:{a.id}", a.display_name) for a in channels.list_accounts(session, ws)],
+        ),
         NavGroup(
             N_("Labels"),
             [
-                NavEntry(
-                    f"label:{label.name}",
-                    label.name,
-                    counts.get(f"label:{label.name}", 0),
-                    f"/inbox?view=label:{label.name}",
-                    color=label.color,
-                )
-                for label in labels
+                entry(f"label:{label.name}", label.name, label.color)
+                for label in conversations.list_labels(session, ws)
             ],
-        )
-    )
-    return groups
-
-
-def _saved_filter(view: SavedView, user_id: int) -> ConversationFilter:
-    return parse({}, user_id, view).filters
+        ),
+    ]
+    return [g for g in groups if g.entries]
 
 
 def list_state(session: Session, ui: Ui, params: Mapping[str, str]) -> ListState:
@@ -212,7 +173,7 @@ def conversation_context(session: Session, ui: Ui, conversation: Conversation) -
     detail = views.detail(session, ui.workspace.id, conversation)
     account = channels.get_or_raise(session, ui.workspace.id, conversation.channel_account_id)
     contact = contacts.get_or_raise(session, ui.workspace.id, conversation.contact_id)
-    identities = contacts.identities(session, ui.workspace.id, [contact.id])[contact.id]
+    identities = detail.contact.identities  # loaded by views.detail already
     history = [
         c
         for c in conversations.of_contacts(session, ui.workspace.id, [contact.id])
@@ -261,7 +222,7 @@ def conversation_context(session: Session, ui: Ui, conversation: Conversation) -
 
 
 def timeline(
-    detail: ConversationDetail, identities: list[ContactIdentity], members: dict[int, Member]
+    detail: ConversationDetail, identities: list[IdentityOut], members: dict[int, Member]
 ) -> list[Entry]:
     by_identity = {i.id: i for i in identities}
     entries: list[Entry] = []

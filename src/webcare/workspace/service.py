@@ -380,12 +380,10 @@ def create_team_as(session: Session, actor: Principal, name: str) -> Team:
 
 def add_team_member_as(session: Session, actor: Principal, team_id: int, user_id: int) -> None:
     """:func:`add_team_member` on behalf of an admin, audited only when it changes something."""
-    team = get_team_or_raise(session, actor.workspace_id, team_id)
-    get_membership_or_raise(session, actor.workspace_id, user_id)
-    if session.get(TeamMember, (team.id, user_id)) is not None:
-        return
-    add_team_member(session, actor.workspace_id, team.id, user_id)
-    audit.record(session, actor, "team.member_added", "team", team.id, {"user_id": user_id})
+    already = session.get(TeamMember, (team_id, user_id)) is not None
+    add_team_member(session, actor.workspace_id, team_id, user_id)  # 404s for foreign ids
+    if not already:
+        audit.record(session, actor, "team.member_added", "team", team_id, {"user_id": user_id})
 
 
 def remove_team_member(session: Session, actor: Principal, team_id: int, user_id: int) -> None:

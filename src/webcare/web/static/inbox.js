@@ -16,7 +16,6 @@
   let typingIdle = null;
 
   // htmx: swap 4xx answers too (they carry a toast or the collision warning), never 204s.
-  document.addEventListener("htmx:configRequest", () => {});
   if (window.htmx) configureHtmx();
   else document.addEventListener("DOMContentLoaded", configureHtmx);
 
