@@ -14,20 +14,14 @@ from urllib.parse import urlsplit
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from webcare.channel.composing import PLATFORM_NAMES
+
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}"
 LINK_ATTRS = 'rel="noopener noreferrer nofollow ugc" target="_blank"'
 
-PLATFORM_NAMES = {
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "whatsapp": "WhatsApp",
-    "google_reviews": "Google",
-    "email": "E-mail",
-    "webchat": "Chat",
-    "api": "API",
-}
+#: Platform badges: the names sentences use, shortened where a badge has little room.
+PLATFORM_BADGES = {**PLATFORM_NAMES, "email": "E-mail", "webchat": "Chat", "api": "API"}
 
 
 def safe_url(value: object) -> str | None:
@@ -67,7 +61,7 @@ def rich_text(text: str | None) -> Markup:
 
 
 def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform)
+    return PLATFORM_BADGES.get(platform, platform)
 
 
 def initials(name: str | None) -> str:
