@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from uvicorn._types import ASGIApplication
 
 from webcare.app import create_app
 from webcare.runtime import Runtime
+from webcare.simulator.app import create_simulator_app
+from webcare.simulator.state import SimState
 
 
 def free_port() -> int:
@@ -23,9 +26,24 @@ def free_port() -> int:
 @contextmanager
 def live_server(runtime: Runtime) -> Iterator[str]:
     """Serve the app on 127.0.0.1:<free port>; yields the base URL."""
+    with live_app(create_app(runtime=runtime)) as url:
+        yield url
+
+
+@contextmanager
+def live_simulator(state: SimState | None = None) -> Iterator[tuple[str, SimState]]:
+    """The platform simulator on 127.0.0.1:<free port>; yields its base URL and its state."""
+    state = state or SimState()
+    with live_app(create_simulator_app(state)) as url:
+        yield url, state
+
+
+@contextmanager
+def live_app(app: ASGIApplication) -> Iterator[str]:
+    """Serve any ASGI app on 127.0.0.1:<free port>; yields the base URL."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(runtime=runtime),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -182,6 +182,48 @@ class Sender(Protocol):
     def send_reply(self, channel: ChannelContext, reply: OutboundReply) -> SendResult: ...
 
 
+class Action(enum.StrEnum):
+    """Things an agent can make the platform do to a customer's message."""
+
+    LIKE = "like"
+    HIDE = "hide"
+    UNHIDE = "unhide"
+
+
+class Actor(Protocol):
+    """Performs :class:`Action` s on a platform; raises from the error tree like a sender."""
+
+    def supported_actions(self) -> frozenset[Action]: ...
+
+    def perform(self, channel: ChannelContext, action: Action, target_external_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll found, and the cursor to hand to the next poll of the same account.
+
+    The cursor is the connector's own JSON (``since_id``, an IMAP UID, a page token ...); the
+    caller stores it only in the transaction that stores ``events``, so a crash re-polls rather
+    than skips.
+    """
+
+    events: tuple[InboundEvent, ...]
+    cursor: dict[str, Any]
+
+
+class Poller(Protocol):
+    """For platforms (or fallbacks) without push: fetch what arrived since ``cursor``."""
+
+    def poll(self, channel: ChannelContext, cursor: dict[str, Any]) -> PollResult: ...
+
+
+class ConnectionChecker(Protocol):
+    """ "Test connection": one cheap authenticated call; returns a line for the admin to read
+    (e.g. the page name the token belongs to) or raises from the error tree."""
+
+    def check(self, channel: ChannelContext) -> str: ...
+
+
 class ConnectorError(Exception):
     """Base of the connector error tree (see the module docstring)."""
 

@@ -12,12 +12,10 @@ from sqlalchemy.orm import Session
 
 from webcare.audit import service as audit
 from webcare.auth.principal import Principal
-from webcare.channel import composing
+from webcare.channel import composing, registry
 from webcare.channel.errors import ChannelAccountNotFound
 from webcare.channel.models import ChannelAccount, Health, Platform
 from webcare.channel.ports import ChannelContext, Sender
-from webcare.connectors.api.client import ApiChannelSender
-from webcare.connectors.x.client import XSender
 from webcare.kit.crypto import SecretBox, new_token
 from webcare.kit.errors import Invalid
 from webcare.kit.time import utc_now
@@ -185,12 +183,11 @@ def set_signature_template(
 
 
 def sender_for(platform: str, client: httpx.Client) -> Sender:
-    """The connector that sends for ``platform``; platform connectors register here."""
-    if platform == Platform.API.value:
-        return ApiChannelSender(client)
-    if platform == Platform.X.value:
-        return XSender(client)
-    raise Invalid(f"sending on {platform} is not supported yet")
+    """The connector that sends for ``platform`` (see ``channel.registry``)."""
+    factory = registry.SENDERS.get(platform)
+    if factory is None:
+        raise Invalid(f"sending on {platform} is not supported yet")
+    return factory(client)
 
 
 def http_client() -> httpx.Client:

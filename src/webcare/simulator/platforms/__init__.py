@@ -1,0 +1,1 @@
+"""One module per platform; each exposes ``PREFIX`` and ``build_router(state) -> APIRouter``."""
