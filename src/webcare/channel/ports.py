@@ -156,6 +156,9 @@ class OutboundReply:
     recipient_platform_user_id: str | None
     reply_to_external_id: str | None
     subject: str | None = None
+    #: When the customer last wrote in this conversation: Messenger, Instagram and WhatsApp
+    #: allow free-form private replies only within 24 hours of it.
+    customer_last_message_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ def _outbound(session: Session, message: Message, account: ChannelAccount) -> Ou
         recipient_platform_user_id=recipient,
         reply_to_external_id=message.reply_to_external_id,
         subject=conversation.subject,
+        customer_last_message_at=conversation.last_inbound_at,
     )
 
 
