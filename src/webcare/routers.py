@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from webcare.auth.endpoints import router as auth_router
+from webcare.channel.endpoints import platforms_router as channel_platforms_router
 from webcare.channel.endpoints import router as channel_router
 from webcare.channel.webhook_endpoints import router as webhook_router
 from webcare.contact.endpoints import router as contact_router
@@ -21,6 +22,7 @@ ROUTERS: list[APIRouter] = [
     conversation_router,
     contact_router,
     channel_router,
+    channel_platforms_router,
     jobs_router,
     webhook_router,
     inbox_pages_router,

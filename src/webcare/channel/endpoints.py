@@ -6,11 +6,14 @@ from fastapi import APIRouter, Response, status
 
 from webcare.auth.dependencies import PrincipalDep
 from webcare.auth.principal import Scope
-from webcare.channel import inbound_api, service
+from webcare.channel import connect_forms, connecting, inbound_api, service
 from webcare.channel.models import ChannelAccount, Platform
 from webcare.channel.schemas import (
     ChannelAccountCreate,
     ChannelAccountOut,
+    ConnectFieldOut,
+    ConnectionTestOut,
+    CredentialsUpdate,
     InboundEditIn,
     InboundMessageIn,
     IngestOut,
@@ -18,13 +21,17 @@ from webcare.channel.schemas import (
 from webcare.dependencies import DbSession, RuntimeDep
 from webcare.ingestion import service as ingestion
 from webcare.kit.crypto import new_token
+from webcare.kit.errors import Invalid
 from webcare.kit.time import utc_now
 
 router = APIRouter(prefix="/api/v1/channel-accounts", tags=["channels"])
 
 
 def _out(
-    account: ChannelAccount, base_url: str, signing_secret: str | None = None
+    account: ChannelAccount,
+    base_url: str,
+    signing_secret: str | None = None,
+    generated: dict[str, str] | None = None,
 ) -> ChannelAccountOut:
     return ChannelAccountOut(
         id=account.id,
@@ -37,6 +44,7 @@ def _out(
         settings=account.settings,
         created_at=account.created_at,
         signing_secret=signing_secret,
+        generated=generated,
     )
 
 
@@ -53,8 +61,30 @@ def list_accounts(
 def create_account(
     body: ChannelAccountCreate, db: DbSession, principal: PrincipalDep, runtime: RuntimeDep
 ) -> ChannelAccountOut:
-    """Connect an account. For the API channel a signing secret is made and shown once."""
+    """Connect an account. For the API channel a signing secret is made and shown once.
+
+    With ``values`` the platform's connect form is checked field by field (what the admin
+    page does); without it, ``credentials`` and ``settings`` are stored as given.
+    """
     principal.require(Scope.CHANNELS_ADMIN)
+    if body.values is not None:
+        if body.credentials or body.settings or body.reply_url is not None:
+            raise Invalid("send either values or credentials/settings/reply_url, not both")
+        connected = connecting.connect(
+            db,
+            principal,
+            runtime.secret_box,
+            platform=body.platform.value,
+            handle=body.handle,
+            display_name=body.display_name,
+            values=body.values,
+        )
+        return _out(
+            connected.account,
+            runtime.settings.base_url,
+            signing_secret=connected.generated.get("signing_secret"),
+            generated=connected.generated or None,
+        )
     credentials = dict(body.credentials)
     settings = dict(body.settings)
     secret = None
@@ -83,6 +113,57 @@ def get_account(
     return _out(
         service.get_or_raise(db, principal.workspace_id, account_id), runtime.settings.base_url
     )
+
+
+@router.patch("/{account_id}/credentials", response_model=ChannelAccountOut)
+def update_credentials(
+    account_id: int,
+    body: CredentialsUpdate,
+    db: DbSession,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+) -> ChannelAccountOut:
+    """Re-authorise a channel: replace some secrets or settings and keep the rest."""
+    principal.require(Scope.CHANNELS_ADMIN)
+    account = connecting.update_credentials(
+        db, principal, runtime.secret_box, account_id, body.values
+    )
+    return _out(account, runtime.settings.base_url)
+
+
+@router.post("/{account_id}/test", response_model=ConnectionTestOut)
+def test_connection(
+    account_id: int, db: DbSession, principal: PrincipalDep, runtime: RuntimeDep
+) -> ConnectionTestOut:
+    """Make one authenticated call to the platform and record the outcome as health."""
+    principal.require(Scope.CHANNELS_ADMIN)
+    with service.http_client() as client:
+        result = connecting.test_connection(
+            db, principal.workspace_id, account_id, runtime.secret_box, client
+        )
+    account = service.get_or_raise(db, principal.workspace_id, account_id)
+    return ConnectionTestOut(ok=result.ok, detail=result.detail, health=account.health)
+
+
+platforms_router = APIRouter(prefix="/api/v1/channel-platforms", tags=["channels"])
+
+
+@platforms_router.get("/{platform}/fields", response_model=list[ConnectFieldOut])
+def connect_fields(platform: str, principal: PrincipalDep) -> list[ConnectFieldOut]:
+    """What connecting ``platform`` asks for: the admin form's fields, in order."""
+    principal.require(Scope.CHANNELS_READ)
+    return [
+        ConnectFieldOut(
+            name=f.name,
+            label=f.label,
+            secret=f.secret,
+            required=f.required,
+            kind=f.kind,
+            help=f.help,
+            generated=f.generated,
+        )
+        for f in connect_forms.fields_for(platform)
+    ]
 
 
 @router.post(

@@ -24,6 +24,36 @@ class ChannelAccountCreate(BaseModel):
     reply_url: AnyHttpUrl | None = Field(
         default=None, description="API channel: where replies are POSTed (signed JSON)."
     )
+    values: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "The connect form's fields for this platform (see GET /api/v1/channel-platforms), "
+            "checked and split into encrypted credentials and settings. When given, "
+            "credentials, settings and reply_url must be left out."
+        ),
+    )
+
+
+class CredentialsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    values: dict[str, Any] = Field(description="The fields to replace; others are kept.")
+
+
+class ConnectionTestOut(BaseModel):
+    ok: bool
+    detail: str
+    health: str
+
+
+class ConnectFieldOut(BaseModel):
+    name: str
+    label: str
+    secret: bool
+    required: bool
+    kind: str
+    help: str
+    generated: bool
 
 
 class ChannelAccountOut(BaseModel):
@@ -38,6 +68,10 @@ class ChannelAccountOut(BaseModel):
     created_at: datetime
     signing_secret: str | None = Field(
         default=None, description="API channel: shown once, when the account is created."
+    )
+    generated: dict[str, str] | None = Field(
+        default=None,
+        description="Values made for you when connecting (e.g. a verify token), shown once.",
     )
 
 

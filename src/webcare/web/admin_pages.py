@@ -13,15 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from webcare.auth import service as users
-from webcare.channel import composing
+from webcare.channel import composing, connect_forms, connecting
 from webcare.channel import service as channels
 from webcare.channel.models import ChannelAccount
 from webcare.conversation import service as conversations
-from webcare.dependencies import DbSession, SettingsDep
+from webcare.dependencies import DbSession, RuntimeDep, SettingsDep
+from webcare.kit.errors import Invalid
 from webcare.web.context import AdminUiDep, Ui
 from webcare.web.navigation import int_param
 from webcare.web.templating import render
@@ -48,6 +49,8 @@ NOTICES = frozenset(
         "member-removed",
         "changed",
         "deleted",
+        "tested",
+        "reauthorised",
     }
 )
 
@@ -223,6 +226,92 @@ def channels_page(
     )
 
 
+async def _form_fields(request: Request) -> dict[str, str]:
+    """Every text field of the posted form except the CSRF token (the connect forms'
+    fields differ per platform, so they cannot be declared one by one)."""
+    form = await request.form()
+    return {
+        key: value.replace("\r\n", "\n")
+        for key, value in form.items()
+        if isinstance(value, str) and key not in {"csrf_token", "platform", "handle", "name"}
+    }
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+
+
+@router.get("/channels/new")
+def connect_page(request: Request, ui: AdminUiDep, platform: str = "") -> Response:
+    """Step 1 picks a platform; step 2 shows that platform's fields."""
+    fields = connect_forms.FIELDS.get(platform)
+    return _page(
+        request,
+        ui,
+        "admin/channel_connect.html",
+        "",
+        platforms=list(connect_forms.FIELDS),
+        platform=platform if fields else "",
+        fields=fields or (),
+    )
+
+
+@router.post("/channels")
+def connect_channel(
+    request: Request,
+    db: DbSession,
+    ui: AdminUiDep,
+    runtime: RuntimeDep,
+    values: FormFields,
+    platform: Short = "",
+    handle: Short = "",
+    name: Short = "",
+) -> Response:
+    """Connect, then show what to give the platform. Generated secrets appear only here."""
+    if platform not in connect_forms.FIELDS:
+        raise Invalid("choose a platform to connect")
+    connected = connecting.connect(
+        db,
+        ui.principal,
+        runtime.secret_box,
+        platform=platform,
+        handle=handle,
+        display_name=name or None,
+        values={key: value for key, value in values.items() if value.strip()},
+    )
+    response = _page(
+        request,
+        ui,
+        "admin/channel_connected.html",
+        "",
+        account=_account_row(connected.account, runtime.settings.base_url),
+        generated=connected.generated,
+        labels={f.name: f.label for f in connect_forms.FIELDS[platform]},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/channels/{account_id}/test")
+def test_channel(db: DbSession, ui: AdminUiDep, runtime: RuntimeDep, account_id: int) -> Response:
+    with channels.http_client() as client:
+        connecting.test_connection(db, ui.workspace.id, account_id, runtime.secret_box, client)
+    return RedirectResponse(f"/admin/channels?saved=tested#channel-{account_id}", status_code=303)
+
+
+@router.post("/channels/{account_id}/credentials")
+def reauthorise_channel(
+    db: DbSession, ui: AdminUiDep, runtime: RuntimeDep, account_id: int, values: FormFields
+) -> Response:
+    connecting.update_credentials(
+        db,
+        ui.principal,
+        runtime.secret_box,
+        account_id,
+        {key: value for key, value in values.items() if value.strip()},
+    )
+    return _back("/admin/channels", "reauthorised")
+
+
 @router.post("/channels/{account_id}/signature")
 def change_signature_template(
     db: DbSession,
@@ -247,10 +336,26 @@ def _account_row(account: ChannelAccount, base_url: str) -> dict[str, Any]:
         "health_detail": account.health_detail,
         "health_checked_at": account.health_checked_at,
         "webhook_url": channels.webhook_url(base_url, account),
+        "settings": [
+            (field.label, _shown(settings.get(field.name)))
+            for field in connect_forms.FIELDS.get(account.platform, ())
+            if not field.secret and settings.get(field.name) not in (None, "", [])
+        ],
+        "secret_fields": [
+            field for field in connect_forms.FIELDS.get(account.platform, ()) if field.secret
+        ],
         "template": composing.template_for(account.platform, settings),
         "is_default": composing.SETTING not in settings,
         "default_template": composing.template_for(account.platform, {}),
     }
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "✓" if value else "–"
+    return str(value)
 
 
 def _previewer(ui: Ui) -> Callable[[str, str], str]:
