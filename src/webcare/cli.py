@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
 from webcare.config import Settings
 from webcare.kit.db import unit_of_work
-from webcare.kit.errors import WebcareError
+from webcare.kit.errors import NotFound, WebcareError
 from webcare.runtime import Runtime, build_runtime
 
 
@@ -39,6 +40,42 @@ def migrate(revision: str) -> None:
     runtime = _runtime()
     upgrade(runtime.engine, revision)
     click.echo(f"database at {revision}")
+
+
+@main.command(help="Retrain workspaces' triage models with their agents' corrections.")
+@click.option("--workspace", "slug", default=None, help="Only this workspace (its slug).")
+def train(slug: str | None) -> None:
+    from webcare.triage.training import train_workspace
+    from webcare.workspace import service as workspaces
+
+    runtime = _runtime()
+    with unit_of_work(runtime.session_factory) as session:
+        if slug is None:
+            targets = workspaces.all_workspaces(session)
+        else:
+            found = workspaces.get_workspace_by_slug(session, slug)
+            if found is None:
+                _fail(NotFound(f"no workspace {slug!r}"))
+            targets = [found] if found else []
+        for workspace in targets:
+            report = train_workspace(session, workspace.id)
+            if report.version is None:
+                click.echo(f"{workspace.slug}: no corrections yet; the shipped models serve it")
+                continue
+            click.echo(f"{workspace.slug}: {report.corrections} corrections -> {report.version}")
+            for task, figures in report.figures.items():
+                click.echo(f"  {task}: {_before_after(figures)}")
+
+
+def _before_after(figures: dict[str, Any]) -> str:
+    used = f"{figures.get('corrections', 0)} labels, {figures.get('held_out', 0)} held out"
+    before, after = figures.get("before"), figures.get("after")
+    if not before or not after:
+        return f"{used} (too few to measure before/after)"
+    return (
+        f"{used}; accuracy {before['accuracy']:.2f} -> {after['accuracy']:.2f}, "
+        f"macro-F1 {before['macro_f1']:.2f} -> {after['macro_f1']:.2f}"
+    )
 
 
 @main.command(help="Run the web server (with an in-process job worker unless disabled).")
@@ -91,14 +128,56 @@ def worker() -> None:
 @click.option("--host", default=None, help="Interface to bind (default WEBCARE_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default WEBCARE_PORT).")
 @click.option("--no-serve", is_flag=True, help="Only prepare the demo data, then exit.")
-def demo(host: str | None, port: int | None, no_serve: bool) -> None:
+@click.option(
+    "--sim-port",
+    default=8901,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port of the platform simulator and its customer view.",
+)
+@click.option("--no-traffic", is_flag=True, help="Do not stream live customer messages.")
+@click.option(
+    "--traffic-interval",
+    default=8.0,
+    show_default=True,
+    type=click.FloatRange(min=1.0),
+    help="Seconds between live customer messages (give or take a third).",
+)
+def demo(
+    host: str | None,
+    port: int | None,
+    no_serve: bool,
+    sim_port: int,
+    no_traffic: bool,
+    traffic_interval: float,
+) -> None:
     from webcare.demo.runner import prepare_demo
 
     runtime = _runtime()
     info = prepare_demo(runtime)
-    click.echo(info.banner(host or runtime.settings.host, port or runtime.settings.port))
-    if not no_serve:
+    host, port = host or runtime.settings.host, port or runtime.settings.port
+    if no_serve:
+        click.echo(info.banner(host, port))
+        return
+    from webcare.simulator.traffic import reachable, start_demo_simulation
+
+    try:
+        simulation = start_demo_simulation(
+            runtime,
+            host=host,
+            port=sim_port,
+            webcare_url=f"http://{reachable(host)}:{port}",
+            interval=traffic_interval,
+            stream=not no_traffic,
+        )
+    except RuntimeError as exc:
+        click.echo(f"error: {exc} (choose another with --sim-port)", err=True)
+        sys.exit(2)
+    click.echo(info.banner(host, port, simulation.customer_view_url))
+    try:
         _serve(runtime, host, port)
+    finally:
+        simulation.stop()
 
 
 @main.group(help="Manage workspaces.")

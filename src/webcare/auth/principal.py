@@ -22,6 +22,8 @@ class Scope:
     CHANNELS_READ = "channels:read"
     CHANNELS_ADMIN = "channels:admin"
     INBOUND_WRITE = "inbound:write"
+    LISTENING_READ = "listening:read"
+    LISTENING_WRITE = "listening:write"
     ADMIN = "admin"
 
     ALL: frozenset[str] = frozenset(
@@ -33,18 +35,22 @@ class Scope:
             CHANNELS_READ,
             CHANNELS_ADMIN,
             INBOUND_WRITE,
+            LISTENING_READ,
+            LISTENING_WRITE,
             ADMIN,
         }
     )
 
 
-_READ = frozenset({Scope.CONVERSATIONS_READ, Scope.CONTACTS_READ, Scope.CHANNELS_READ})
+_READ = frozenset(
+    {Scope.CONVERSATIONS_READ, Scope.CONTACTS_READ, Scope.CHANNELS_READ, Scope.LISTENING_READ}
+)
 _WORK = _READ | {Scope.CONVERSATIONS_WRITE, Scope.CONTACTS_WRITE}
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.VIEWER: _READ,
     Role.AGENT: _WORK,
-    Role.LEAD: _WORK,
+    Role.LEAD: _WORK | {Scope.LISTENING_WRITE},
     Role.ADMIN: Scope.ALL,
 }
 

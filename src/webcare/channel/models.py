@@ -24,6 +24,7 @@ class Platform(enum.StrEnum):
     EMAIL = "email"
     WEBCHAT = "webchat"
     API = "api"
+    WEB = "web"  # monitored sources (news, blogs, feeds): listening's mentions, no sender
 
 
 class Health(enum.StrEnum):

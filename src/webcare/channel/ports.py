@@ -69,6 +69,9 @@ class Attachment:
     url: str
     mime_type: str | None = None
     name: str | None = None
+    #: The file itself when the platform has no URL for it (an e-mail part): stored by
+    #: ``channel.attachments.keep`` and served at ``url``; never part of ``as_json``.
+    content: bytes | None = field(default=None, repr=False, compare=False)
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "url": self.url, "mime_type": self.mime_type, "name": self.name}
@@ -159,6 +162,9 @@ class OutboundReply:
     #: When the customer last wrote in this conversation: Messenger, Instagram and WhatsApp
     #: allow free-form private replies only within 24 hours of it.
     customer_last_message_at: datetime | None = None
+    #: A pre-approved message template to send instead of free text (WhatsApp:
+    #: ``{"name", "language": {"code"}, "components"}``); allowed outside the 24-hour window.
+    template: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

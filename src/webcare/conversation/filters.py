@@ -17,6 +17,7 @@ class Sort(enum.StrEnum):
     NEWEST = "newest"  # most recent activity first
     PRIORITY = "priority"  # urgent first, then longest waiting
     SLA = "sla"  # first response due soonest first (overdue at the top)
+    URGENCY = "urgency"  # highest escalation risk first (webcare.triage), unscored last
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ConversationFilter:
     visibility: str | None = None
     contact_id: int | None = None
     text: str | None = None
+    sentiment: str | None = None
     sort: Sort = Sort.WAITING
 
 

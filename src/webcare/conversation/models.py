@@ -56,6 +56,10 @@ class Delivery(enum.StrEnum):
 
     PENDING = "pending"
     SENT = "sent"
+    #: The platform reports the message reached the customer's device (WhatsApp).
+    DELIVERED = "delivered"
+    #: The platform reports the customer opened it (WhatsApp, with read receipts on).
+    READ = "read"
     FAILED = "failed"
 
 
@@ -68,6 +72,7 @@ class Conversation(Base):
         sa.Index("ix_conversations_sla", "workspace_id", "status", "sla_due_at"),
         # "Newest activity first" (resolved views, history) without sorting every conversation.
         sa.Index("ix_conversations_activity", "workspace_id", "last_activity_at", "id"),
+        sa.Index("ix_conversations_urgency", "workspace_id", "urgency", "id"),
         sa.Index("ix_conversations_contact", "workspace_id", "contact_id"),
         sa.Index("ix_conversations_assignee", "workspace_id", "assignee_id", "status"),
         # Threading a DM looks up the contact's latest conversation of a kind on an account.
@@ -101,8 +106,14 @@ class Conversation(Base):
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the first response is due (:mod:`webcare.conversation.sla`); None when answered.
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Triage of the latest customer message (:mod:`webcare.triage`, migration 0011):
+    #: escalation risk 0-100 (the inbox sorts by it) and its sentiment.
+    urgency: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    sentiment: Mapped[str | None] = mapped_column(sa.String(16))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    #: Started by listening (a mention found by a query), not by the customer writing to us.
+    proactive: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class Message(Base):
@@ -147,8 +158,14 @@ class Message(Base):
     delivery_error: Mapped[str | None] = mapped_column(sa.Text)
     delivery_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(255))
+    #: When the platform reported the outbound message delivered / read (migration 0006).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When an agent hid / liked this customer's comment on the platform (channel/actions.py).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    liked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageRevision(Base):

@@ -2,6 +2,8 @@
 
 State machine of an outbound message: ``pending -> sent`` (platform id recorded) or
 ``pending -> failed`` (reason for the agent); ``failed -> pending`` only by an explicit retry.
+Platforms that report delivery (WhatsApp) then move a sent message forward to ``delivered``
+and ``read``, or to ``failed`` when delivery failed after all (:func:`record_platform_status`).
 A retried POST with the same Idempotency-Key returns the first reply instead of a second one.
 """
 
@@ -32,6 +34,7 @@ from webcare.conversation.models import Conversation, Delivery, Direction, Messa
 from webcare.conversation.service import get_or_raise, record_outbound
 from webcare.events.bus import publish
 from webcare.kit.crypto import new_token
+from webcare.kit.db import lock_row
 from webcare.kit.errors import Invalid
 from webcare.kit.time import utc_now
 from webcare.search.text import index_text
@@ -209,6 +212,10 @@ def mark_failed(session: Session, message: Message, reason: str) -> bool:
 def _delivered(session: Session, message: Message) -> None:
     message.delivery_attempts += 1
     session.flush()
+    _publish_delivery(session, message)
+
+
+def _publish_delivery(session: Session, message: Message) -> None:
     publish(
         session,
         ReplyDelivered(
@@ -219,6 +226,50 @@ def _delivered(session: Session, message: Message) -> None:
             status=message.delivery_status or "",
         ),
     )
+
+
+#: How far an outbound message has come; a platform's delivery report only moves it forward.
+_PROGRESS = {Delivery.SENT.value: 1, Delivery.DELIVERED.value: 2, Delivery.READ.value: 3}
+
+
+def record_platform_status(
+    session: Session,
+    channel_account_id: int,
+    external_id: str,
+    status: Delivery,
+    at: datetime,
+    reason: str | None = None,
+) -> Message | None:
+    """Apply a platform's delivery report (WhatsApp: sent, delivered, read, failed).
+
+    Reports come late, twice and out of order, so the state only moves forward
+    (``sent -> delivered -> read``): a "sent" after "read" changes nothing. "failed" after
+    ``sent``/``delivered`` marks the message failed with ``reason``; a read or failed message
+    stays as it is. The row is locked first, so two reports for one message apply one after
+    the other. Returns the message when something changed (and publishes
+    ``reply.delivery_changed`` so the inbox updates live), else None.
+    """
+    found = repository.message_by_external_id(session, channel_account_id, external_id)
+    if found is None or found.direction != Direction.OUTBOUND.value:
+        return None
+    message = lock_row(session, Message, found.id)
+    assert message is not None
+    session.refresh(message)
+    current = message.delivery_status or ""
+    if status is Delivery.FAILED:
+        if current not in (Delivery.SENT.value, Delivery.DELIVERED.value):
+            return None
+        message.delivery_error = reason or "the platform could not deliver the message"
+    elif status.value not in _PROGRESS or _PROGRESS[status.value] <= _PROGRESS.get(current, 99):
+        return None
+    message.delivery_status = status.value
+    if status in (Delivery.DELIVERED, Delivery.READ) and message.delivered_at is None:
+        message.delivered_at = at
+    if status is Delivery.READ:
+        message.read_at = at
+    session.flush()
+    _publish_delivery(session, message)
+    return message
 
 
 def retry(session: Session, actor: Principal, message_id: int) -> Message:

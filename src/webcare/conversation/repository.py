@@ -279,6 +279,8 @@ def sort_key(sort: Sort) -> sa.ColumnElement[datetime] | sa.ColumnElement[int]:
         return Conversation.__table__.c.last_activity_at
     if sort is Sort.PRIORITY:
         return sa.case(PRIORITY_RANK, value=Conversation.priority, else_=9)
+    if sort is Sort.URGENCY:
+        return sa.func.coalesce(100 - Conversation.urgency, 101)
     if sort is Sort.SLA:
         return sa.func.coalesce(Conversation.sla_due_at, sa.literal(_FAR_FUTURE, UTCDateTime()))
     return sa.func.coalesce(Conversation.waiting_since, sa.literal(_FAR_FUTURE, UTCDateTime()))
@@ -289,6 +291,8 @@ def cursor_value(conversation: Conversation, sort: Sort) -> str:
         return conversation.last_activity_at.isoformat()
     if sort is Sort.PRIORITY:
         return str(PRIORITY_RANK.get(conversation.priority, 9))
+    if sort is Sort.URGENCY:
+        return str(101 if conversation.urgency is None else 100 - conversation.urgency)
     if sort is Sort.SLA:
         return (conversation.sla_due_at or _FAR_FUTURE).isoformat()
     return (conversation.waiting_since or _FAR_FUTURE).isoformat()
@@ -298,7 +302,7 @@ def _after(
     key: sa.ColumnElement[datetime] | sa.ColumnElement[int], sort: Sort, cursor: Cursor
 ) -> sa.ColumnElement[bool]:
     value: datetime | int
-    if sort is Sort.PRIORITY:
+    if sort in (Sort.PRIORITY, Sort.URGENCY):
         value = int(cursor.sort_value)
         bound = sa.literal(value, sa.Integer())
     else:
@@ -330,6 +334,8 @@ def _apply_filters(session: Session, stmt: S, workspace_id: int, f: Conversation
         )
     if f.team_id is not None:
         stmt = stmt.where(Conversation.team_id == f.team_id)
+    if f.sentiment is not None:
+        stmt = stmt.where(Conversation.sentiment == f.sentiment)
     if f.contact_id is not None:
         stmt = stmt.where(Conversation.contact_id == f.contact_id)
     if f.visibility == "public":

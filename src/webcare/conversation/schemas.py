@@ -52,6 +52,10 @@ class ConversationListItem(BaseModel):
     assignee_id: int | None
     team_id: int | None
     labels: list[str]
+    urgency: int | None = Field(
+        default=None, description="Escalation risk of the latest customer message, 0-100."
+    )
+    sentiment: str | None = None
     waiting_since: datetime | None
     snoozed_until: datetime | None
     first_inbound_at: datetime | None

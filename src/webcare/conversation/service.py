@@ -46,6 +46,7 @@ from webcare.workspace import service as workspaces
 
 # Loaders other domains may use (they never import our repository).
 get = repository.get
+get_message = repository.get_message
 message_by_external_id = repository.message_by_external_id
 latest_private_conversation = repository.latest_private_conversation
 messages_by_external_ids = repository.messages_by_external_ids

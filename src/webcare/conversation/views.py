@@ -61,6 +61,8 @@ def list_items(
                 assignee_id=c.assignee_id,
                 team_id=c.team_id,
                 labels=labels[c.id],
+                urgency=c.urgency,
+                sentiment=c.sentiment,
                 waiting_since=c.waiting_since,
                 snoozed_until=c.snoozed_until,
                 first_inbound_at=c.first_inbound_at,

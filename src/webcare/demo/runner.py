@@ -20,7 +20,7 @@ class DemoInfo:
     token: str
     conversations_created: int
 
-    def banner(self, host: str, port: int) -> str:
+    def banner(self, host: str, port: int, customer_view: str | None = None) -> str:
         url = f"http://{host}:{port}"
         users = ", ".join(f"{m[0]} ({m[2].value})" for m in MEMBERS)
         seeded = (
@@ -28,17 +28,20 @@ class DemoInfo:
             if self.conversations_created
             else "demo workspace already present"
         )
-        return "\n".join(
-            [
-                f"webcare demo: {seeded}",
-                f"  open        {url}/login   (password for every user: {DEMO_PASSWORD})",
-                f"  users       {users}",
-                f"  API docs    {url}/docs",
-                f"  API token   {self.token}",
-                f"  try         curl -H 'Authorization: Bearer {self.token}' \\",
-                f"                   {url}/api/v1/conversations",
-            ]
-        )
+        lines = [
+            f"webcare demo: {seeded}",
+            f"  open        {url}/login   (password for every user: {DEMO_PASSWORD})",
+            f"  users       {users}",
+            f"  API docs    {url}/docs",
+            f"  API token   {self.token}",
+            f"  try         curl -H 'Authorization: Bearer {self.token}' \\",
+            f"                   {url}/api/v1/conversations",
+        ]
+        if customer_view:
+            lines.append(
+                f"  customers   {customer_view}   (live traffic; what they see of replies)"
+            )
+        return "\n".join(lines)
 
 
 def prepare_demo(runtime: Runtime) -> DemoInfo:

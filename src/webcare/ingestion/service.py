@@ -33,6 +33,7 @@ from webcare.events.bus import publish
 from webcare.ingestion.batch import store_in_bulk
 from webcare.ingestion.threading import JOINS_LATEST_PRIVATE, may_continue
 from webcare.kit.time import utc_now
+from webcare.triage.tasks import request_enrichment
 from webcare.search.text import index_text
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,14 @@ def ingest(
             return IngestResult(existing.id, existing.conversation_id, duplicate=True)
         try:
             with session.begin_nested():
-                return _store(session, account, inbound, reopen_window)
+                result = _store(session, account, inbound, reopen_window)
         except IntegrityError:
             # A concurrent delivery of the same message (or the same new author) won the race;
             # its row is visible now, so the next round returns it or threads against it.
             log.info("concurrent delivery of %s on account %s", inbound.external_id, account.id)
+            continue
+        request_enrichment(session, account.workspace_id)
+        return result
     raise RuntimeError(f"could not store message {inbound.external_id} after retries")
 
 
@@ -107,6 +111,8 @@ def ingest_batch(
         log.info("concurrent delivery on account %s; ingesting one by one", account.id)
     if outcomes is None:
         return [ingest(session, account, m, reopen_window=reopen_window) for m in inbounds]
+    if not all(o.duplicate for o in outcomes):
+        request_enrichment(session, account.workspace_id)
     return [IngestResult(o.message_id, o.conversation_id, o.duplicate) for o in outcomes]
 
 

@@ -15,5 +15,5 @@ class NotificationCreated(DomainEvent):
     name: ClassVar[str] = "notification.created"
     user_id: int
     notification_id: int
-    conversation_id: int
+    conversation_id: int | None
     reason: str

@@ -15,6 +15,7 @@ from webcare.kit.time import utc_now
 class Reason(enum.StrEnum):
     MENTIONED = "mentioned"
     ASSIGNED = "assigned"
+    SPIKE = "spike"  # a listening query's volume spiked (listening/spikes.py)
 
 
 class Notification(Base):
@@ -25,9 +26,12 @@ class Notification(Base):
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(sa.String(32))
-    conversation_id: Mapped[int] = mapped_column(
+    #: None for notifications about something else than a conversation (see ``link``).
+    conversation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("conversations.id", ondelete="CASCADE")
     )
+    #: Where the notification leads when it is not a conversation (a listening alert).
+    link: Mapped[str | None] = mapped_column(sa.String(500))
     actor_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -26,8 +26,9 @@ def notify(
     workspace_id: int,
     user_ids: list[int],
     reason: Reason,
-    conversation_id: int,
+    conversation_id: int | None,
     actor_user_id: int | None,
+    link: str | None = None,
 ) -> list[Notification]:
     created = []
     for user_id in dict.fromkeys(user_ids):
@@ -38,6 +39,7 @@ def notify(
             user_id=user_id,
             reason=reason.value,
             conversation_id=conversation_id,
+            link=link,
             actor_user_id=actor_user_id,
             created_at=utc_now(),
         )

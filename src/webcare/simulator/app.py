@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
 
+from webcare.simulator import customer_view
 from webcare.simulator.state import Fault, SimState
 
 
@@ -72,6 +73,7 @@ def create_simulator_app(state: SimState | None = None) -> FastAPI:
     app = FastAPI(title="webcare platform simulator", docs_url="/_sim/docs", redoc_url=None)
     app.state.sim = state
     app.include_router(_control_router(state))
+    app.include_router(customer_view.build_router(state))
     for module in _platform_modules():
         app.include_router(module.build_router(state), prefix=module.PREFIX)
     return app

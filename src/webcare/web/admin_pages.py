@@ -23,6 +23,8 @@ from webcare.channel.models import ChannelAccount
 from webcare.conversation import service as conversations
 from webcare.dependencies import DbSession, RuntimeDep, SettingsDep
 from webcare.kit.errors import Invalid
+from webcare.triage import service as triage
+from webcare.triage import settings as triage_settings
 from webcare.web.context import AdminUiDep, Ui
 from webcare.web.navigation import int_param
 from webcare.web.templating import render
@@ -34,6 +36,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 Short = Annotated[str, Form(max_length=200)]
 Long = Annotated[str, Form(max_length=1024)]
 Template = Annotated[str, Form(max_length=1000)]
+Lines = Annotated[str, Form(max_length=20_000)]
 
 #: The ``?saved=`` values each page knows; anything else shows no notice, so the query
 #: string can never put arbitrary text on the page.
@@ -322,6 +325,50 @@ def change_signature_template(
 ) -> Response:
     channels.set_signature_template(db, ui.principal, account_id, None if use_default else template)
     return _back("/admin/channels", "changed")
+
+
+# Triage -----------------------------------------------------------------------------------
+
+
+@router.get("/triage")
+def triage_page(request: Request, db: DbSession, ui: AdminUiDep, saved: str = "") -> Response:
+    keywords, patterns = triage_settings.as_text(triage_settings.load(db, ui.workspace.id))
+    return _page(
+        request,
+        ui,
+        "admin/triage.html",
+        saved,
+        keywords=keywords,
+        patterns=patterns,
+        run=triage.latest_run(db, ui.workspace.id),
+        versions=triage.model_versions(db, ui.workspace.id),
+        corrections=triage.correction_count(db, ui.workspace.id),
+    )
+
+
+@router.post("/triage")
+def save_triage_settings(
+    db: DbSession, ui: AdminUiDep, keywords: Lines = "", customer_numbers: Lines = ""
+) -> Response:
+    triage_settings.save(db, ui.principal, keywords=keywords, customer_numbers=customer_numbers)
+    return _back("/admin/triage", "changed")
+
+
+@router.post("/triage/rerun")
+def rerun_triage(db: DbSession, ui: AdminUiDep) -> Response:
+    triage.start_rerun(db, ui.principal)
+    return _back("/admin/triage", "created")
+
+
+@router.get("/triage/run")
+def triage_run_progress(request: Request, db: DbSession, ui: AdminUiDep) -> Response:
+    """The progress fragment the page polls while a re-analysis runs."""
+    return render(
+        request,
+        "admin/_triage_run.html",
+        {**ui.template_context(), "run": triage.latest_run(db, ui.workspace.id)},
+        locale=ui.locale,
+    )
 
 
 def _account_row(account: ChannelAccount, base_url: str) -> dict[str, Any]:

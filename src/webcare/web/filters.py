@@ -15,6 +15,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from webcare.channel.composing import PLATFORM_NAMES
+from webcare.enrichment.urgency import compact_number
 
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}"
@@ -87,3 +88,4 @@ def install_filters(env: Environment) -> None:
     env.filters["initials"] = initials
     env.filters["safe_url"] = safe_url
     env.filters["attachment_kind"] = attachment_kind
+    env.filters["compact"] = compact_number

@@ -39,9 +39,27 @@ SORT_LABELS = {
     Sort.SLA.value: N_("SLA due first"),
     Sort.PRIORITY.value: N_("Priority"),
     Sort.NEWEST.value: N_("Newest activity"),
+    Sort.URGENCY.value: N_("Urgency"),
 }
 DEFAULT_VIEW = "open"
-_FILTER_KEYS = ("view", "status", "channel", "assignee", "team", "label", "visibility", "q", "sort")
+SENTIMENT_CHOICES = {
+    "negative": N_("Negative"),
+    "neutral": N_("Neutral"),
+    "positive": N_("Positive"),
+}
+
+_FILTER_KEYS = (
+    "view",
+    "status",
+    "channel",
+    "assignee",
+    "team",
+    "label",
+    "visibility",
+    "sentiment",
+    "q",
+    "sort",
+)
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,10 @@ def _refine(filters: ConversationFilter, p: Mapping[str, str], user_id: int) -> 
         if p["visibility"] not in ("public", "private"):
             raise Invalid("visibility must be 'public' or 'private'")
         filters = replace(filters, visibility=p["visibility"])
+    if "sentiment" in p:
+        if p["sentiment"] not in SENTIMENT_CHOICES:
+            raise Invalid("sentiment must be 'positive', 'neutral' or 'negative'")
+        filters = replace(filters, sentiment=p["sentiment"])
     if p.get("q", "").strip():
         filters = replace(filters, text=p["q"].strip()[:200])
     if "sort" in p:

@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from webcare.channel import composing
+from webcare.channel import actions, composing
 from webcare.channel import service as channels
 from webcare.channel.models import ChannelAccount
+from webcare.channel.ports import Action
 from webcare.contact import service as contacts
 from webcare.conversation import saved_views, views
 from webcare.conversation import service as conversations
@@ -25,6 +26,7 @@ from webcare.conversation.models import Conversation, Kind, SavedView
 from webcare.conversation.schemas import ConversationDetail, IdentityOut, MessageOut
 from webcare.notification import service as notifications
 from webcare.presence import service as presence
+from webcare.triage import service as triage
 from webcare.web.context import Ui
 from webcare.web.i18n import N_
 from webcare.web.navigation import BUILTIN_VIEWS, ListState, int_param, parse
@@ -218,6 +220,12 @@ def conversation_context(session: Session, ui: Ui, conversation: Conversation) -
         "idempotency_key": secrets.token_urlsafe(16),
         "teams": workspaces.list_teams(session, ui.workspace.id),
         "labels": conversations.list_labels(session, ui.workspace.id),
+        "triage": triage.for_messages(
+            session,
+            ui.workspace.id,
+            [m.id for m in detail.messages if m.direction == "inbound"],
+        ),
+        "can_hide": Action.HIDE in actions.supported_actions(account.platform),
     }
 
 

@@ -46,6 +46,10 @@ def get_workspace(session: Session, workspace_id: int) -> Workspace | None:
     return session.get(Workspace, workspace_id)
 
 
+def all_workspaces(session: Session) -> list[Workspace]:
+    return list(session.scalars(sa.select(Workspace).order_by(Workspace.id)))
+
+
 def get_workspace_by_slug(session: Session, slug: str) -> Workspace | None:
     return session.scalar(sa.select(Workspace).where(Workspace.slug == slug))
 

@@ -227,6 +227,21 @@ def test_rejected_credentials_raise_auth_failed(
         sender.send_reply(CHANNEL, _public())
 
 
+def test_forbidden_post_is_refused_for_good_without_flagging_the_credentials(
+    sender: XSender, fake_x: FakeX
+) -> None:
+    body = {
+        "title": "Forbidden",
+        "type": "about:blank",
+        "status": 403,
+        "detail": "You are not allowed to create a Tweet with duplicate content.",
+    }
+    fake_x.answers.append(_answer(403, body))
+
+    with pytest.raises(PermanentError, match="duplicate content"):
+        sender.send_reply(CHANNEL, _public())
+
+
 def test_refusal_carries_xs_detail(sender: XSender, fake_x: FakeX) -> None:
     body = {
         "title": "Invalid Request",

@@ -10,10 +10,12 @@ Followed: the official X API v2 OpenAPI spec (``xdevplatform/xdk`` ``specs/opena
 * failures: ``Problem`` objects (``{"title", "detail", "type"}``) or ``{"errors": [...]}``; rate
   limits per docs.x.com "Rate limits": 429 with ``x-rate-limit-reset`` (Unix seconds).
 
-Errors map onto the ports' tree: 401/403 → :class:`AuthFailed`, 429 → :class:`RateLimited`,
-5xx and network failures → :class:`TransientError`, any other 4xx → :class:`PermanentError`
-with X's own explanation. Text that X would refuse as too long is refused *before* sending,
-so no request is spent on it.
+Errors map onto the ports' tree in ``api.py`` (401 → :class:`AuthFailed`, 429 →
+:class:`RateLimited`, 5xx → :class:`TransientError`, other refusals → :class:`PermanentError`
+with X's own explanation). Text that X would refuse as too long is refused *before* sending,
+so no request is spent on it. :class:`XActor` (like, hide and unhide a reply:
+``PUT /2/tweets/{id}/hidden`` with ``{"hidden"}``) and :class:`XChecker` (``GET /2/users/me``)
+use the same request path.
 
 ``channel.settings["api_base"]`` replaces ``https://api.x.com`` so a simulator can stand in.
 """
@@ -29,21 +31,18 @@ from typing import Any
 import httpx
 
 from webcare.channel.ports import (
-    AuthFailed,
+    Action,
     ChannelContext,
     MessageVisibility,
     OutboundReply,
     PermanentError,
-    RateLimited,
     SendResult,
-    TransientError,
 )
+from webcare.connectors.x.api import XApi, reason
 
-DEFAULT_API_BASE = "https://api.x.com"
 MAX_POST_LENGTH = 280
 MAX_DM_LENGTH = 10_000
 URL_WEIGHT = 23
-DEFAULT_RETRY_AFTER = 60.0
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 #: twitter-text v3 config: code points in these ranges weigh 1, all others 2.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
@@ -70,8 +69,7 @@ class XSender:
     """Sender for X: public replies as Posts, private replies as Direct Messages."""
 
     def __init__(self, client: httpx.Client, clock: Callable[[], float] = time.time) -> None:
-        self._client = client
-        self._clock = clock
+        self._api = XApi(client, clock)
 
     def send_reply(self, channel: ChannelContext, reply: OutboundReply) -> SendResult:
         if reply.visibility is MessageVisibility.PUBLIC:
@@ -80,17 +78,14 @@ class XSender:
 
     def like(self, channel: ChannelContext, tweet_id: str) -> None:
         """Like ``tweet_id`` as the channel's account (``settings["user_id"]`` is its X id)."""
-        user_id = channel.settings.get("user_id")
-        if not user_id:
-            raise PermanentError("this X channel does not know its own user id")
-        self._request(channel, f"/2/users/{user_id}/likes", {"tweet_id": tweet_id})
+        XActor(self._api).perform(channel, Action.LIKE, tweet_id)
 
     def _post(self, channel: ChannelContext, reply: OutboundReply) -> SendResult:
         if not reply.reply_to_external_id:
             raise PermanentError("a public reply on X needs the post it answers")
         _check_length(reply.text, MAX_POST_LENGTH, "a post")
         body = {"text": reply.text, "reply": {"in_reply_to_tweet_id": reply.reply_to_external_id}}
-        data = self._request(channel, "/2/tweets", body)
+        data = _data(self._api.post(channel, "/2/tweets", body))
         return SendResult(external_id=_field(data, "id"), raw=data)
 
     def _direct_message(self, channel: ChannelContext, reply: OutboundReply) -> SendResult:
@@ -99,54 +94,67 @@ class XSender:
             raise PermanentError("a direct message on X needs the customer's user id")
         _check_length(reply.text, MAX_DM_LENGTH, "a direct message")
         path = f"/2/dm_conversations/with/{recipient}/messages"
-        data = self._request(channel, path, {"text": reply.text})
+        data = _data(self._api.post(channel, path, {"text": reply.text}))
         return SendResult(external_id=_field(data, "dm_event_id"), raw=data)
 
-    def _request(self, channel: ChannelContext, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        token = channel.credentials.get("access_token")
-        if not token:
-            raise AuthFailed("this X channel has no access token; connect it again")
-        base = str(channel.settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
-        try:
-            response = self._client.post(
-                base + path, json=body, headers={"Authorization": f"Bearer {token}"}
+
+class XActor:
+    """Likes a customer's post, or hides/unhides a reply in a conversation we started."""
+
+    def __init__(self, client: httpx.Client | XApi, clock: Callable[[], float] = time.time) -> None:
+        self._api = client if isinstance(client, XApi) else XApi(client, clock)
+
+    def supported_actions(self) -> frozenset[Action]:
+        return frozenset({Action.LIKE, Action.HIDE, Action.UNHIDE})
+
+    def perform(self, channel: ChannelContext, action: Action, target_external_id: str) -> None:
+        if not target_external_id.isdigit():
+            raise PermanentError(f"{target_external_id!r} is not an X post id")
+        if action is Action.LIKE:
+            user_id = own_user_id(channel)
+            body = {"tweet_id": target_external_id}
+            _data(self._api.post(channel, f"/2/users/{user_id}/likes", body))
+            return
+        path = f"/2/tweets/{target_external_id}/hidden"
+        _data(self._api.put(channel, path, {"hidden": action is Action.HIDE}))
+
+
+class XChecker:
+    """ "Test connection": ``GET /2/users/me`` names the account the token belongs to."""
+
+    def __init__(self, client: httpx.Client, clock: Callable[[], float] = time.time) -> None:
+        self._api = XApi(client, clock)
+
+    def check(self, channel: ChannelContext) -> str:
+        user = _data(self._api.get(channel, "/2/users/me"))
+        username = user.get("username")
+        if not username:
+            raise PermanentError("X did not say which account the token belongs to")
+        expected = channel.settings.get("user_id")
+        if expected and str(user.get("id")) != str(expected):
+            raise PermanentError(
+                f"the token belongs to @{username}, not to the account this channel is for"
             )
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"X did not answer in time ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise TransientError(f"could not reach X ({exc.__class__.__name__})") from exc
-        return self._data(response)
+        return f"connected as @{username}"
 
-    def _data(self, response: httpx.Response) -> dict[str, Any]:
-        status = response.status_code
-        if status in (401, 403):
-            raise AuthFailed(f"X refused our credentials (HTTP {status}): {_reason(response)}")
-        if status == 429:
-            raise RateLimited("X asked us to slow down", self._retry_after(response))
-        if status >= 500:
-            raise TransientError(f"X failed (HTTP {status})")
-        if status >= 400:
-            raise PermanentError(f"X refused the message (HTTP {status}): {_reason(response)}")
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise TransientError("X answered with something that is not JSON") from exc
-        data = payload.get("data") if isinstance(payload, dict) else None
-        if not isinstance(data, dict):
-            raise PermanentError(f"X did not confirm the message: {_reason(response)}")
-        return data
 
-    def _retry_after(self, response: httpx.Response) -> float:
-        reset = response.headers.get("x-rate-limit-reset")
-        retry_after = response.headers.get("Retry-After")
-        try:
-            if reset is not None:
-                return max(1.0, float(reset) - self._clock())
-            if retry_after is not None:
-                return max(1.0, float(retry_after))
-        except ValueError:
-            pass
-        return DEFAULT_RETRY_AFTER
+def own_user_id(channel: ChannelContext) -> str:
+    """The channel's own X user id (``settings["user_id"]``), needed by user-scoped paths."""
+    user_id = channel.settings.get("user_id")
+    if not user_id or not str(user_id).isdigit():
+        raise PermanentError("this X channel does not know its own user id")
+    return str(user_id)
+
+
+def _data(payload: dict[str, Any]) -> dict[str, Any]:
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise PermanentError(f"X did not confirm the request: {_payload_reason(payload)}")
+    return data
+
+
+def _payload_reason(payload: dict[str, Any]) -> str:
+    return reason(httpx.Response(200, json=payload))
 
 
 def _check_length(text: str, limit: int, what: str) -> None:
@@ -160,20 +168,3 @@ def _field(data: dict[str, Any], key: str) -> str:
     if not value:
         raise PermanentError(f"X confirmed the message without {key}")
     return str(value)
-
-
-def _reason(response: httpx.Response) -> str:
-    """X's own words: a Problem's ``detail``/``title`` or the first of ``errors``."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.text[:200] or "no reason given"
-    if not isinstance(payload, dict):
-        return str(payload)[:200]
-    errors = payload.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        payload = {**errors[0], **payload}
-    for key in ("detail", "title", "message", "error"):
-        if isinstance(payload.get(key), str):
-            return str(payload[key])[:200]
-    return "no reason given"

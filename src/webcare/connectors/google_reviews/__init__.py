@@ -1,0 +1,1 @@
+"""Google Business Profile reviews: polled into the inbox, answered with the owner's reply."""

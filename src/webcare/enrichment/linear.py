@@ -1,0 +1,279 @@
+"""A small, fast linear text classifier: hashed features and multinomial logistic weights.
+
+Why not a library pipeline? Inference has to run thousands of messages a second on one core,
+inside any process (web, worker, benchmark), without scikit-learn. So features are hashed here
+with a fixed, documented hash (CRC-32 for words, a multiplicative hash for character n-grams),
+and a model is just a weight matrix ``W[bucket, class]`` and a bias, stored as numpy arrays.
+Training (:mod:`webcare.enrichment.train`) fits those weights with scikit-learn on exactly the
+features computed here, so training and inference cannot drift apart.
+
+Features of a message (after :func:`webcare.enrichment.textprep.clean`):
+
+- word unigrams and bigrams; a word after a negator ("niet", "geen", "nooit", "not", "no",
+  "never", "n't" …) and before the next punctuation is marked ``!word``, so "niet blij" and
+  "blij" teach different things;
+- ``?`` and ``!`` as tokens, and every emoji as a token of its own;
+- one ``zzlexpos`` / ``zzlexneg`` token (``!``-marked when negated) per word found in the
+  sentiment word lists (:class:`Lexicon`: Pattern's Dutch adjectives, VADER's English words).
+  These two features are shared by both languages, so what English tweets teach about
+  "a negative word" also helps with Dutch words the labelled Dutch messages never contained;
+- character 3- to 5-grams of the words joined by spaces (so word starts and ends show), which
+  carry typos, Flemish spelling and Dutch compounds ("internetstoring") to words seen in
+  training.
+
+All features of a message have the same value ``1/sqrt(n)``, so long and short messages give
+logits of similar size.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from webcare.enrichment.textprep import clean, is_emoji
+
+FEATURES_VERSION = "f2"
+LEXICON_FILE = Path(__file__).resolve().parent / "artefacts" / "lexicon.json"
+POSITIVE_WORD, NEGATIVE_WORD = "zzlexpos", "zzlexneg"
+
+NEGATORS = frozenset(
+    {
+        # Dutch
+        "niet", "geen", "nooit", "niets", "niks", "nergens", "noch", "zonder",
+        # English (contractions are split into "not" first)
+        "not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "cannot",
+    }
+)  # fmt: skip
+_NEGATION_SCOPE = 3
+_NT_RE = re.compile(r"n[’']t\b")
+_TOKEN_RE = re.compile(r"[^\W_]+(?:[’'][^\W\d_]+)?|[?!]|[^\w\s]", re.UNICODE)
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_PRIME = np.uint64(1_000_003)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Folded words that signal a positive or a negative feeling (``artefacts/lexicon.json``)."""
+
+    positive: frozenset[str] = frozenset()
+    negative: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, path: Path = LEXICON_FILE) -> Lexicon:
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(frozenset(data["positive"]), frozenset(data["negative"]))
+
+    def save(self, path: Path) -> None:
+        data = {"positive": sorted(self.positive), "negative": sorted(self.negative)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def tokens(self, toks: Sequence[str]) -> list[str]:
+        """A marker token for every listed word in ``toks`` (negated words keep their ``!``)."""
+        out = []
+        for tok in toks:
+            neg = tok[0] == "!"
+            word = tok[1:] if neg else tok
+            if word in self.negative:
+                out.append("!" + NEGATIVE_WORD if neg else NEGATIVE_WORD)
+            elif word in self.positive:
+                out.append("!" + POSITIVE_WORD if neg else POSITIVE_WORD)
+        return out
+
+
+_lexicon: list[Lexicon] = []
+
+
+def lexicon() -> Lexicon:
+    """The shipped word lists, read once per process."""
+    if not _lexicon:
+        _lexicon.append(Lexicon.load())
+    return _lexicon[0]
+
+
+def use_lexicon(words: Lexicon) -> None:
+    """Make ``words`` the lexicon of this process (training builds it before it writes it)."""
+    _lexicon[:] = [words]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSettings:
+    """How text becomes feature indices; stored with every model so a model and its features
+    always match."""
+
+    bucket_bits: int = 18
+    char_ngrams: tuple[int, ...] = (3, 4, 5)
+    version: str = FEATURES_VERSION
+
+    @property
+    def buckets(self) -> int:
+        return 1 << self.bucket_bits
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bucket_bits": self.bucket_bits,
+            "char_ngrams": list(self.char_ngrams),
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FeatureSettings:
+        return cls(
+            bucket_bits=int(data["bucket_bits"]),
+            char_ngrams=tuple(int(n) for n in data["char_ngrams"]),
+            version=str(data["version"]),
+        )
+
+
+def tokens(text: str) -> list[str]:
+    """The word, punctuation and emoji tokens of a cleaned text, with negation marks."""
+    text = _NT_RE.sub(" not", text)
+    out: list[str] = []
+    negated = 0
+    for tok in _TOKEN_RE.findall(text):
+        if tok[0].isalnum():
+            if negated:
+                out.append("!" + tok)
+                negated -= 1
+            else:
+                out.append(tok)
+            if tok in NEGATORS:
+                negated = _NEGATION_SCOPE
+        elif tok in "?!":
+            out.append(tok)
+            negated = 0
+        elif is_emoji(tok):
+            out.append(tok)
+        else:
+            negated = 0  # other punctuation ends a negation's scope
+    return out
+
+
+def _word_hashes(toks: Sequence[str]) -> list[int]:
+    crc = zlib.crc32
+    hashes = [crc(t.encode("utf-8", "surrogatepass")) for t in toks]
+    hashes.extend(
+        crc(f"{a} {b}".encode("utf-8", "surrogatepass")) for a, b in itertools.pairwise(toks)
+    )
+    return hashes
+
+
+def _char_ngram_hashes(words: str, sizes: Sequence[int]) -> npt.NDArray[np.uint64]:
+    """Hashes of every character n-gram of `` word1 word2 … `` for the given sizes, vectorised:
+    a polynomial hash of the code points, mixed with the n-gram size."""
+    codes = np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
+        np.uint64
+    )
+    parts = []
+    for n in sizes:
+        if len(codes) < n:
+            continue
+        h = codes[: len(codes) - n + 1].copy()
+        for k in range(1, n):
+            h *= _PRIME
+            h += codes[k : len(codes) - n + 1 + k]
+        h += np.uint64(n)
+        parts.append(h)
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    return np.concatenate(parts)
+
+
+def feature_indices(text: str, settings: FeatureSettings) -> npt.NDArray[np.intp]:
+    """The hashed feature indices of ``text`` (a raw message), duplicates kept."""
+    toks = tokens(clean(text))
+    words = [t.lstrip("!") for t in toks if t[0].isalnum() or (t[0] == "!" and len(t) > 1)]
+    hashes = _word_hashes(toks)
+    hashes.extend(zlib.crc32(t.encode()) for t in lexicon().tokens(toks))
+    word_part = np.array(hashes, dtype=np.uint64)
+    char_part = (
+        _char_ngram_hashes(" " + " ".join(words) + " ", settings.char_ngrams)
+        if words
+        else np.zeros(0, dtype=np.uint64)
+    )
+    allh = np.concatenate((word_part, char_part)) if len(char_part) else word_part
+    if not len(allh):
+        return np.zeros(1, dtype=np.intp)  # bucket 0: "nothing to read"
+    mixed = (allh * _MULT) >> np.uint64(64 - settings.bucket_bits)
+    return mixed.astype(np.intp)
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """A class label with the model's probability for it."""
+
+    label: str
+    confidence: float
+    probabilities: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Multinomial logistic regression over hashed features.
+
+    ``weights`` has shape ``(buckets, classes)`` and is float32 in memory (stored as float16).
+    """
+
+    name: str
+    labels: tuple[str, ...]
+    weights: npt.NDArray[np.float32]
+    bias: npt.NDArray[np.float32]
+    settings: FeatureSettings
+    meta: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "unknown"))
+
+    def logits(self, indices: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
+        scale = np.float32(1.0 / math.sqrt(len(indices)))
+        result: npt.NDArray[np.float32] = self.weights[indices].sum(axis=0) * scale + self.bias
+        return result
+
+    def predict_indices(self, indices: npt.NDArray[np.intp]) -> Prediction:
+        z = self.logits(indices)
+        z = np.exp(z - z.max())
+        p = z / z.sum()
+        best = int(p.argmax())
+        probs = {label: float(v) for label, v in zip(self.labels, p.tolist(), strict=True)}
+        return Prediction(self.labels[best], float(p[best]), probs)
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_indices(feature_indices(text, self.settings))
+
+    def save(self, directory: Path) -> None:
+        """Write ``<name>.npz`` (float16 weights, compressed) and ``<name>.json``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            directory / f"{self.name}.npz",
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+        )
+        meta = {**self.meta, "labels": list(self.labels), "features": self.settings.to_json()}
+        (directory / f"{self.name}.json").write_text(
+            json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    @classmethod
+    def load(cls, directory: Path, name: str) -> LinearModel:
+        meta = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+        with np.load(directory / f"{name}.npz") as arrays:
+            weights = arrays["weights"].astype(np.float32)
+            bias = arrays["bias"].astype(np.float32)
+        settings = FeatureSettings.from_json(meta["features"])
+        labels = tuple(str(label) for label in meta["labels"])
+        if weights.shape != (settings.buckets, len(labels)) or bias.shape != (len(labels),):
+            raise ValueError(f"artefact {name} in {directory} does not match its metadata")
+        return cls(name, labels, weights, bias, settings, meta)

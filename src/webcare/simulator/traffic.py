@@ -1,0 +1,438 @@
+"""The simulator's side of ``webcare demo``: it plays the customers of ``demo/data/traffic.json``.
+
+Each turn reaches webcare the way the platform would deliver it: X Account Activity, Meta's
+Page/Instagram webhooks and WhatsApp's Cloud API webhook are POSTed and signed by the platform
+modules' ``deliver_*`` helpers to the account's webhook URL; a Google review is published on the
+simulated location and webcare's poll job finds it. Every delivered turn is remembered for the
+customer view (``customer_view.record_delivered``). Between turns the simulated WhatsApp
+reports Glasnet's messages delivered and then read, as a customer's phone would.
+
+This lives in the simulator package, not in ``demo/``, because it needs the platform modules
+(which are FastAPI routers); ``demo/traffic.py`` decides what comes next and stays free of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import uvicorn
+
+from webcare.channel import service as channels
+from webcare.demo import simulated
+from webcare.demo.runner import DEMO_SLUG
+from webcare.demo.traffic import TrafficItem, TrafficStreamer, TryLater, load_traffic
+from webcare.kit.db import unit_of_work
+from webcare.runtime import Runtime
+from webcare.simulator import customer_view
+from webcare.simulator.app import create_simulator_app
+from webcare.simulator.customer_view import Delivered
+from webcare.simulator.platforms import google, meta, whatsapp, x
+from webcare.simulator.state import SimState
+from webcare.workspace import service as workspaces
+
+log = logging.getLogger(__name__)
+
+DELIVERY_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+_WA_MESSAGE_KINDS = frozenset({"text", "template"})
+#: What a customer's phone reports next for one of Glasnet's WhatsApp messages, per tick.
+_NEXT_STATUSES: dict[str | None, tuple[str, ...]] = {
+    None: ("sent", "delivered"),
+    "sent": ("delivered",),
+    "delivered": ("read",),
+}
+
+
+class DeliveryRefused(Exception):
+    """webcare answered a delivery with an error status (the platform would retry later)."""
+
+
+def configure_state(state: SimState) -> None:
+    """Make the simulator expect the demo accounts' credentials and know Glasnet's ids."""
+    state.platform_data("x").update(
+        access_token=simulated.X_ACCESS_TOKEN,
+        me={"id": simulated.X_USER_ID, "name": "Glasnet", "username": simulated.X_USERNAME},
+    )
+    state.platform_data("meta").update(
+        page_access_token=simulated.META_PAGE_TOKEN,
+        page_id=simulated.PAGE_ID,
+        ig_user_ids={simulated.IG_USER_ID},
+        ig_username=simulated.IG_USERNAME,
+    )
+    state.platform_data("whatsapp").update(access_token=simulated.WA_ACCESS_TOKEN)
+    state.platform_data("google").update(access_token=simulated.GOOGLE_ACCESS_TOKEN)
+    google.add_location(state, simulated.GOOGLE_LOCATION)
+
+
+class SimulatedTraffic:
+    """A :class:`~webcare.demo.traffic.TrafficChannel` that delivers through the simulator.
+
+    ``webhooks`` maps a platform (cast key) to the account's webhook URL in webcare.
+    Message ids carry the start time, so a restarted demo never repeats an id webcare stored.
+    """
+
+    def __init__(self, state: SimState, client: httpx.Client, webhooks: dict[str, str]) -> None:
+        self.state = state
+        self._client = client
+        self.webhooks = webhooks
+        self._ids = itertools.count(int(time.time() * 1000) * 1000)
+        self._lock = threading.Lock()
+
+    # --- TrafficChannel ---------------------------------------------------------------------
+
+    def deliver(self, item: TrafficItem) -> None:
+        """Deliver one turn; :class:`TryLater` when webcare cannot be reached."""
+        handler = {
+            ("x", "mention"): self._x_mention,
+            ("x", "dm"): self._x_dm,
+            ("facebook", "comment"): self._facebook_comment,
+            ("facebook", "message"): self._messenger,
+            ("instagram", "comment"): self._instagram_comment,
+            ("instagram", "dm"): self._instagram_dm,
+            ("whatsapp", "message"): self._whatsapp,
+            ("google_reviews", "review"): self._review,
+        }[(item.thread.platform, item.thread.kind)]
+        try:
+            handler(item)
+        except httpx.TransportError as exc:
+            raise TryLater(exc.__class__.__name__) from exc
+
+    def answered(self, item: TrafficItem) -> bool:
+        thread = self._thread(item)
+        if not thread:
+            return False
+        view = customer_view.platform_view(self.state, item.thread.platform)
+        for shown in view.threads:
+            if shown.key == item.thread_id:
+                last = max(d.at for d in thread)
+                return any(e.by == "brand" and e.at >= last for e in shown.entries)
+        return False
+
+    def housekeeping(self) -> None:
+        """WhatsApp's delivery reports: new messages delivered now, delivered ones read now."""
+        url = self.webhooks.get("whatsapp")
+        if url is None:
+            return
+        known = customer_view.statuses(self.state)
+        for sent in self.state.sent("whatsapp"):
+            if sent.kind not in _WA_MESSAGE_KINDS or not sent.recipient:
+                continue
+            current = known.get(sent.external_id)
+            steps = _NEXT_STATUSES.get(current, ())
+            for status in steps:
+                self._check(
+                    whatsapp.deliver_status(
+                        self._client,
+                        url,
+                        simulated.WA_APP_SECRET,
+                        message_id=sent.external_id,
+                        status=status,
+                        recipient_id=sent.recipient,
+                        phone_number_id=simulated.WA_PHONE_NUMBER_ID,
+                    )
+                )
+                customer_view.record_status(self.state, sent.external_id, status)
+
+    # --- one handler per kind of traffic ----------------------------------------------------
+
+    def _x_mention(self, item: TrafficItem) -> None:
+        parent = None if item.is_first else self._latest_id(item)
+        tweet_id = self._new_id("19")
+        self._check(
+            x.deliver_mention(
+                self._client,
+                self._url(item),
+                simulated.X_CONSUMER_SECRET,
+                for_user_id=simulated.X_USER_ID,
+                text=item.turn.text,
+                author=self._author(item),
+                tweet_id=tweet_id,
+                in_reply_to=parent,
+            )
+        )
+        self._record(item, tweet_id, parent_id=parent)
+
+    def _x_dm(self, item: TrafficItem) -> None:
+        event_id = self._new_id("19")
+        self._check(
+            x.deliver_dm(
+                self._client,
+                self._url(item),
+                simulated.X_CONSUMER_SECRET,
+                for_user_id=simulated.X_USER_ID,
+                text=item.turn.text,
+                author=self._author(item),
+                event_id=event_id,
+            )
+        )
+        self._record(item, event_id)
+
+    def _facebook_comment(self, item: TrafficItem) -> None:
+        post = item.thread.post
+        assert post is not None  # load_traffic checks comments have a post
+        post_id = f"{simulated.PAGE_ID}_{post.id}"
+        comment_id = f"{post.id}_{self._new_id('')}"
+        parent = None if item.is_first else self._first_id(item)
+        self._check(
+            meta.deliver_facebook_comment(
+                self._client,
+                self._url(item),
+                simulated.META_APP_SECRET,
+                page_id=simulated.PAGE_ID,
+                post_id=post_id,
+                comment_id=comment_id,
+                author_id=item.thread.customer.id,
+                author_name=item.thread.customer.name,
+                text=item.turn.text,
+                parent_id=parent,
+            )
+        )
+        self._record(item, comment_id, parent_id=parent)
+
+    def _messenger(self, item: TrafficItem) -> None:
+        mid = f"m_{self._new_id('')}"
+        self._check(
+            meta.deliver_messenger_message(
+                self._client,
+                self._url(item),
+                simulated.META_APP_SECRET,
+                page_id=simulated.PAGE_ID,
+                sender_id=item.thread.customer.id,
+                mid=mid,
+                text=item.turn.text,
+            )
+        )
+        self._record(item, mid)
+
+    def _instagram_comment(self, item: TrafficItem) -> None:
+        post = item.thread.post
+        assert post is not None  # load_traffic checks comments have a post
+        comment_id = self._new_id("18")
+        parent = None if item.is_first else self._first_id(item)
+        self._check(
+            meta.deliver_instagram_comment(
+                self._client,
+                self._url(item),
+                simulated.META_APP_SECRET,
+                ig_user_id=simulated.IG_USER_ID,
+                media_id=post.id,
+                comment_id=comment_id,
+                author_id=item.thread.customer.id,
+                username=item.thread.customer.handle or item.thread.customer.name,
+                text=item.turn.text,
+                parent_id=parent,
+            )
+        )
+        self._record(item, comment_id, parent_id=parent)
+
+    def _instagram_dm(self, item: TrafficItem) -> None:
+        mid = f"aWdfZAemo{self._new_id('')}"
+        self._check(
+            meta.deliver_instagram_dm(
+                self._client,
+                self._url(item),
+                simulated.META_APP_SECRET,
+                ig_user_id=simulated.IG_USER_ID,
+                sender_id=item.thread.customer.id,
+                mid=mid,
+                text=item.turn.text,
+            )
+        )
+        self._record(item, mid)
+
+    def _whatsapp(self, item: TrafficItem) -> None:
+        wamid = f"wamid.DEMO{self._new_id('')}"
+        self._check(
+            whatsapp.deliver_message(
+                self._client,
+                self._url(item),
+                simulated.WA_APP_SECRET,
+                self.state,
+                wa_id=item.thread.customer.id,
+                text=item.turn.text,
+                name=item.thread.customer.name,
+                message_id=wamid,
+                phone_number_id=simulated.WA_PHONE_NUMBER_ID,
+            )
+        )
+        self._record(item, wamid)
+
+    def _review(self, item: TrafficItem) -> None:
+        """Published on the location; webcare's poll job brings it (or the edit) in."""
+        stars = item.turn.stars or 5
+        if item.is_first:
+            review = google.add_review(
+                self.state,
+                simulated.GOOGLE_LOCATION,
+                reviewer=item.thread.customer.name,
+                stars=stars,
+                comment=item.turn.text,
+                review_id=f"AbFvOqDemo{self._new_id('')}",
+            )
+            self._record(item, str(review["name"]))
+            return
+        name = self._first_id(item)
+        google.update_review(self.state, name, comment=item.turn.text, stars=stars)
+        self._record(item, name, edit=True)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _url(self, item: TrafficItem) -> str:
+        url = self.webhooks.get(item.thread.platform)
+        if url is None:
+            raise DeliveryRefused(f"no {item.thread.platform} account to deliver to")
+        return url
+
+    def _new_id(self, prefix: str) -> str:
+        with self._lock:
+            return f"{prefix}{next(self._ids)}"
+
+    @staticmethod
+    def _check(response: httpx.Response) -> None:
+        if response.status_code >= 300:
+            raise DeliveryRefused(f"webcare answered {response.status_code}")
+
+    @staticmethod
+    def _author(item: TrafficItem) -> dict[str, object]:
+        customer = item.thread.customer
+        return {
+            "id": customer.id,
+            "username": customer.handle or customer.id,
+            "name": customer.name,
+            "followers_count": customer.followers,
+        }
+
+    def _thread(self, item: TrafficItem) -> list[Delivered]:
+        return [
+            d
+            for d in customer_view.delivered(self.state, item.thread.platform)
+            if d.thread == item.thread_id
+        ]
+
+    def _first_id(self, item: TrafficItem) -> str:
+        return self._thread(item)[0].external_id
+
+    def _latest_id(self, item: TrafficItem) -> str:
+        """What a customer's next public post answers: Glasnet's latest reply, else their own."""
+        view = customer_view.platform_view(self.state, item.thread.platform)
+        for shown in view.threads:
+            if shown.key == item.thread_id and shown.entries:
+                return shown.entries[-1].external_id
+        return self._thread(item)[-1].external_id
+
+    def _record(
+        self,
+        item: TrafficItem,
+        external_id: str,
+        *,
+        parent_id: str | None = None,
+        edit: bool = False,
+    ) -> None:
+        thread = item.thread
+        customer_view.record_delivered(
+            self.state,
+            Delivered(
+                platform=thread.platform,
+                thread=item.thread_id,
+                kind=thread.kind,
+                customer_id=thread.customer.id,
+                customer_name=thread.customer.name,
+                external_id=external_id,
+                text=item.turn.text,
+                stars=item.turn.stars,
+                parent_id=parent_id,
+                post_text=thread.post.text if thread.post else None,
+                edit=edit,
+                at=datetime.now(UTC),
+            ),
+        )
+
+
+# --- running it next to `webcare demo` -------------------------------------------------------
+
+
+@dataclass
+class DemoSimulation:
+    url: str
+    state: SimState
+    streamer: TrafficStreamer
+    server: uvicorn.Server
+    thread: threading.Thread
+    client: httpx.Client
+
+    @property
+    def customer_view_url(self) -> str:
+        return f"{self.url}/"
+
+    def stop(self) -> None:
+        self.streamer.stop()
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+        self.client.close()
+
+
+def link_demo_accounts(
+    runtime: Runtime, state: SimState, simulator_url: str, webcare_url: str, client: httpx.Client
+) -> SimulatedTraffic:
+    """Point the demo workspace's accounts at the simulator; the traffic channel to use."""
+    with unit_of_work(runtime.session_factory) as session:
+        workspace = workspaces.get_workspace_by_slug(session, DEMO_SLUG)
+        if workspace is None:
+            raise RuntimeError("prepare the demo workspace before linking it to the simulator")
+        accounts = simulated.point_cast_at_simulator(
+            session,
+            runtime.secret_box,
+            workspace.id,
+            simulated.demo_accounts(session, workspace.id),
+            simulator_url,
+        )
+        webhooks = {key: channels.webhook_url(webcare_url, a) for key, a in accounts.items()}
+    return SimulatedTraffic(state, client, webhooks)
+
+
+def start_demo_simulation(
+    runtime: Runtime,
+    *,
+    host: str,
+    port: int,
+    webcare_url: str,
+    interval: float,
+    stream: bool = True,
+) -> DemoSimulation:
+    """Serve the simulator on ``host:port`` in a thread, link the demo accounts to it and,
+    with ``stream``, start the traffic. Raises RuntimeError when the port cannot be used."""
+    state = SimState()
+    configure_state(state)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_simulator_app(state),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    thread = threading.Thread(target=server.run, name="demo-simulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the platform simulator could not listen on {host}:{port}")
+        time.sleep(0.05)
+    url = f"http://{reachable(host)}:{port}"
+    client = httpx.Client(timeout=DELIVERY_TIMEOUT)
+    channel = link_demo_accounts(runtime, state, url, webcare_url, client)
+    streamer = TrafficStreamer(load_traffic(), channel, interval=interval)
+    if stream:
+        streamer.start()
+    return DemoSimulation(url, state, streamer, server, thread, client)
+
+
+def reachable(host: str) -> str:
+    """An address to reach a server bound to ``host`` from this machine."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104

@@ -1,0 +1,60 @@
+"""Agents act on triage from the conversation: correct sentiment or intent, hide a comment
+that exposes personal data. Both answer like the other inbox actions (the conversation pane
+re-rendered for htmx, a redirect otherwise)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from webcare.auth.principal import Scope
+from webcare.channel import actions
+from webcare.channel.ports import Action
+from webcare.conversation import service as conversations
+from webcare.conversation.errors import MessageNotFound
+from webcare.dependencies import DbSession
+from webcare.triage import service as triage
+from webcare.web.context import UiDep
+from webcare.web.inbox_actions import _done
+
+router = APIRouter(include_in_schema=False)
+
+Label = Annotated[str, Form(max_length=16)]
+
+
+@router.post("/inbox/c/{conversation_id}/messages/{message_id}/triage")
+def correct(
+    conversation_id: int,
+    message_id: int,
+    request: Request,
+    db: DbSession,
+    ui: UiDep,
+    sentiment: Label = "",
+    intent: Label = "",
+) -> Response:
+    _message_in(db, ui.workspace.id, conversation_id, message_id)
+    current = triage.for_messages(db, ui.workspace.id, [message_id]).get(message_id)
+    if sentiment and (current is None or current.sentiment != sentiment):
+        triage.correct(db, ui.principal, message_id, "sentiment", sentiment)
+    if intent and (current is None or current.intent != intent):
+        triage.correct(db, ui.principal, message_id, "intent", intent)
+    return _done(request, db, ui, conversation_id)
+
+
+@router.post("/inbox/c/{conversation_id}/messages/{message_id}/hide")
+def hide(
+    conversation_id: int, message_id: int, request: Request, db: DbSession, ui: UiDep
+) -> Response:
+    """Ask the platform to hide the comment (a job does it; the pane shows it queued)."""
+    ui.principal.require(Scope.CONVERSATIONS_WRITE)
+    _message_in(db, ui.workspace.id, conversation_id, message_id)
+    actions.request(db, ui.principal, message_id, Action.HIDE)
+    return _done(request, db, ui, conversation_id)
+
+
+def _message_in(db: DbSession, workspace_id: int, conversation_id: int, message_id: int) -> None:
+    message = conversations.get_message(db, workspace_id, message_id)
+    if message is None or message.conversation_id != conversation_id:
+        raise MessageNotFound(message_id)

@@ -1,0 +1,92 @@
+"""Training is reproducible, and a workspace's corrections change what its own model says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from webcare.enrichment.linear import FeatureSettings, LinearModel
+from webcare.enrichment.train import Correction, Example, TrainingData, fit, train_for_workspace
+
+SMALL = FeatureSettings(bucket_bits=12)
+
+SENTIMENT = [
+    ("bedankt voor de hulp", "positive"),
+    ("super service, top!", "positive"),
+    ("thanks, great help", "positive"),
+    ("geen internet, slecht", "negative"),
+    ("waardeloze service", "negative"),
+    ("terrible, still broken", "negative"),
+    ("wat kost een simkaart", "neutral"),
+    ("how much is roaming", "neutral"),
+]
+INTENT = [
+    ("is er een storing?", "question"),
+    ("how much is roaming?", "question"),
+    ("al dagen geen internet, slecht", "complaint"),
+    ("terrible, still broken", "complaint"),
+    ("bedankt voor de hulp", "compliment"),
+    ("thanks, great help", "compliment"),
+    ("kunnen jullie me terugbellen", "request"),
+    ("please cancel my order", "request"),
+    ("haha ik ook", "other"),
+    ("win a free phone", "other"),
+]
+
+
+def base() -> TrainingData:
+    return TrainingData(
+        {
+            "sentiment": [Example(t, label, "", "test") for t, label in SENTIMENT],
+            "intent": [Example(t, label, "", "test") for t, label in INTENT],
+        }
+    )
+
+
+def test_a_tiny_model_learns_its_examples_and_training_is_deterministic(tmp_path) -> None:
+    first = fit("sentiment", base().examples["sentiment"], settings=SMALL)
+    second = fit("sentiment", base().examples["sentiment"], settings=SMALL)
+    assert np.array_equal(first.weights, second.weights)
+    assert first.version == second.version
+    assert first.predict("bedankt voor de hulp").label == "positive"
+    assert first.predict("waardeloze service").label == "negative"
+
+    first.save(tmp_path)
+    loaded = LinearModel.load(tmp_path, "sentiment")
+    assert loaded.labels == first.labels
+    assert loaded.predict("super service").label == first.predict("super service").label
+    assert loaded.meta["training_examples"]
+
+
+def test_training_needs_two_classes() -> None:
+    with pytest.raises(ValueError, match="two classes"):
+        fit("intent", [Example("a", "other", "", "test")], settings=SMALL)
+
+
+def test_workspace_corrections_change_the_corrected_prediction_and_report_before_after() -> None:
+    data = base()
+    current = {task: fit(task, data.examples[task], settings=SMALL) for task in data.examples}
+    text = "mijn glasvezelkastje knippert oranje"
+    corrections = [
+        Correction(f"{text} {suffix}", "intent", "complaint")
+        for suffix in ("", "alweer", "sinds gisteren", "de hele dag", "nog steeds", "vandaag")
+    ] + [Correction("bedankt", "sentiment", "positive"), Correction("x", "intent", "not-a-label")]
+
+    result = train_for_workspace(data, corrections, current=current, settings=SMALL)
+
+    assert result.models["intent"].predict(text).label == "complaint"
+    assert result.models["intent"].meta["workspace_corrections"] == 6
+    report = result.report["intent"]
+    assert report["corrections"] == 6
+    if report["held_out"] and report["held_out"] < 6:
+        assert set(report["before"]) == {"n", "accuracy", "macro_f1"}
+        assert report["after"]["accuracy"] >= report["before"]["accuracy"]
+    assert "sentiment" in result.report
+
+
+def test_a_task_without_corrections_keeps_its_model() -> None:
+    data = base()
+    current = {task: fit(task, data.examples[task], settings=SMALL) for task in data.examples}
+    result = train_for_workspace(data, [], current=current, settings=SMALL)
+    assert result.models["intent"] is current["intent"]
+    assert result.report == {}
