@@ -22,8 +22,8 @@ from webcare.web.inbox_actions import router as inbox_actions_router
 from webcare.web.inbox_pages import router as inbox_pages_router
 from webcare.web.listen_pages import router as listen_pages_router
 from webcare.web.live_endpoints import router as live_router
+from webcare.web.message_actions import router as message_pages_router
 from webcare.web.settings_pages import router as settings_router
-from webcare.web.triage_actions import router as triage_actions_router
 from webcare.worker.endpoints import router as jobs_router
 
 ROUTERS: list[APIRouter] = [
@@ -43,7 +43,7 @@ ROUTERS: list[APIRouter] = [
     widget_demo_router,
     inbox_pages_router,
     inbox_actions_router,
-    triage_actions_router,
+    message_pages_router,
     live_router,
     settings_router,
     admin_pages_router,

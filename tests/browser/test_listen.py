@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.listening.helpers import post
+from webcare.auth.models import User
 from webcare.demo.cast import Cast
 from webcare.runtime import Runtime
 
@@ -26,6 +28,8 @@ def test_lars_writes_a_query_with_a_live_preview_and_saves_it(
     post(runtime, x, "Weer een storing bij de trein naar Utrecht")
     post(runtime, x, "Vertraging op het spoor")
     post(runtime, x, "Mijn internet doet het prima")
+    with runtime.engine.begin() as conn:  # the cast speaks Dutch; this test reads English
+        conn.execute(sa.update(User).where(User.username == "lars").values(locale="en"))
     login(page, "lars")
 
     page.goto("/listen")

@@ -27,12 +27,18 @@ from webcare.channel.models import ChannelAccount
 from webcare.conversation.models import Conversation, Message
 from webcare.demo import simulated
 from webcare.demo.cast import Cast
+from webcare.demo.runner import DemoInfo
 from webcare.demo.traffic import Customer, Thread, TrafficStreamer, Turn, load_traffic
 from webcare.kit.db import unit_of_work
 from webcare.runtime import Runtime
 from webcare.simulator import customer_view
 from webcare.simulator.state import Sent, SimState
-from webcare.simulator.traffic import SimulatedTraffic, configure_state, link_demo_accounts
+from webcare.simulator.traffic import (
+    SimulatedTraffic,
+    configure_state,
+    link_demo_accounts,
+    start_demo_simulation,
+)
 
 EXPECTED_KIND = {
     ("x", "mention"): "public_thread",
@@ -266,6 +272,43 @@ def test_the_background_stream_delivers_without_being_called(demo: Demo) -> None
     finally:
         streamer.stop()
     assert streamer.delivered >= 1
+
+
+def test_webcare_demo_serves_the_simulator_and_points_the_cast_at_it(
+    runtime: Runtime, cast: Cast
+) -> None:
+    with live_server(runtime) as app_url:
+        simulation = start_demo_simulation(
+            runtime, host="127.0.0.1", port=free_port(), webcare_url=app_url, interval=60
+        )
+        try:
+            page = httpx.get(simulation.customer_view_url, timeout=10)
+            assert page.status_code == 200
+            assert "No customer has written here yet." in page.text
+            with unit_of_work(runtime.session_factory) as session:
+                account = session.get(ChannelAccount, cast.accounts["whatsapp"].id)
+                assert account is not None
+                assert account.settings["api_base"] == f"{simulation.url}/whatsapp"
+                context = channels.context(account, runtime.secret_box)
+                assert context.credentials["access_token"] == simulated.WA_ACCESS_TOKEN
+                assert simulated.WA_ACCESS_TOKEN not in str(account.credentials_encrypted)
+                email = session.get(ChannelAccount, cast.accounts["email"].id)
+                assert email is not None
+                assert "api_base" not in email.settings  # e-mail is not simulated
+            assert simulation.streamer.deliver_next() is not None
+        finally:
+            simulation.stop()
+    banner = DemoInfo("wc_token", 0).banner("127.0.0.1", 8000, simulation.customer_view_url)
+    assert f"customers   {simulation.customer_view_url}" in banner
+
+
+def test_a_busy_simulator_port_is_a_clear_error(runtime: Runtime, cast: Cast) -> None:
+    with live_simulator() as (sim_url, _state):
+        port = int(sim_url.rsplit(":", 1)[1])
+        with pytest.raises(RuntimeError, match=f"could not listen on 127.0.0.1:{port}"):
+            start_demo_simulation(
+                runtime, host="127.0.0.1", port=port, webcare_url=sim_url, interval=60
+            )
 
 
 def test_every_thread_of_the_demo_traffic_is_playable() -> None:

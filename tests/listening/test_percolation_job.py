@@ -219,3 +219,16 @@ def test_a_backlog_is_worked_off_batch_by_batch(
             )
     assert [r.messages for r in runs] == [2, 2, 1]
     assert len(_hit_messages(api, storing)) == 5
+
+
+def test_language_queries_see_the_detected_language_of_posts(
+    api: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    query = _query(
+        api, "KLM bagage", "(klm OR @KLM) NEAR/5 (koffer* OR bagage OR baggage) language:nl"
+    )
+    x = cast.accounts["x"]
+    dutch = post(runtime, x, "Waarom is mijn koffer van KLM nog steeds niet bij mij?").message_id
+    post(runtime, x, "Why did KLM lose my baggage again, this is not what I paid for")
+    percolate(runtime)
+    assert _hit_messages(api, query) == [dutch]

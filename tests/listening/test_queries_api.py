@@ -133,8 +133,8 @@ def test_agents_read_but_only_leads_and_admins_write(
     assert agent.post(URL, json={"name": "x", "query": "x"}).status_code == 403
 
 
-#: The examples of QUERY_LANGUAGE.md that match messages (language: needs a mention; see
-#: test_mentions_import.py), with a post each should find and one it should not.
+#: The examples of QUERY_LANGUAGE.md that match messages (``language:`` needs a mention: see
+#: the next test), with a post each should find and one it should not.
 EXAMPLES = [
     (
         '(ns OR "nederlandse spoorwegen" OR @NS_online) AND (storing OR vertraging OR '
@@ -175,6 +175,26 @@ def test_query_language_examples_find_the_posts_they_describe(
     for query_id in ids:
         hits = api.get(f"{URL}/{query_id}/hits").json()["items"]
         assert [h["message_id"] for h in hits] == [expected[query_id]], query_id
+
+
+def test_the_language_example_finds_dutch_mentions(api: TestClient, runtime: Runtime) -> None:
+    """The second example of QUERY_LANGUAGE.md: messages carry no language, mentions do."""
+    query_id = _create(
+        api, "KLM bagage", "(klm OR @KLM) NEAR/5 (koffer* OR bagage OR baggage) language:nl"
+    )["id"]
+    published = (utc_now() - timedelta(hours=1)).isoformat()
+    items = [
+        {"external_id": "nl", "text": "@KLM waar is mijn koffer?", "lang": "nl"},
+        {"external_id": "en", "text": "KLM lost my baggage", "lang": "en"},
+        {"external_id": "ver", "text": "KLM, een lange vlucht, en toen de bagage", "lang": "nl"},
+    ]
+    sent = api.post(
+        "/api/v1/listening/mentions",
+        json={"source": "Forum", "items": [{**i, "published_at": published} for i in items]},
+    ).json()
+    percolate(runtime)
+    hits = api.get(f"{URL}/{query_id}/hits").json()["items"]
+    assert [h["mention_id"] for h in hits] == [sent["mention_ids"][0]]
 
 
 def test_preview_shows_recent_hits_and_counts_per_clause(

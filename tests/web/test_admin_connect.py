@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+import httpx
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tests.live import live_simulator
 from tests.web.ui import log_in
 from webcare.channel.models import ChannelAccount
 from webcare.demo.cast import Cast
@@ -165,3 +167,35 @@ def test_reauthorising_replaces_only_the_given_secret_and_clears_the_flag(
     assert credentials == {"consumer_secret": "cs", "access_token": "new"}
     empty = api.patch(f"/api/v1/channel-accounts/{created['id']}/credentials", json={"values": {}})
     assert empty.status_code == 422
+
+
+def test_test_connection_asks_the_platform_and_records_health(api: TestClient) -> None:
+    with live_simulator() as (sim_url, _state):
+        me = httpx.get(
+            f"{sim_url}/x/2/users/me", headers={"Authorization": "Bearer sim-x-token"}
+        ).json()["data"]
+        created = api.post(
+            "/api/v1/channel-accounts",
+            json={
+                "platform": "x",
+                "handle": "SimAccount",
+                "values": {
+                    "user_id": me["id"],
+                    "consumer_secret": "cs",
+                    "access_token": "sim-x-token",
+                    "api_base": f"{sim_url}/x",
+                },
+            },
+        ).json()
+        good = api.post(f"/api/v1/channel-accounts/{created['id']}/test").json()
+        assert good == {"ok": True, "detail": f"connected as @{me['username']}", "health": "ok"}
+        api.patch(
+            f"/api/v1/channel-accounts/{created['id']}/credentials",
+            json={"values": {"access_token": "expired-token"}},
+        )
+        bad = api.post(f"/api/v1/channel-accounts/{created['id']}/test").json()
+        assert bad["ok"] is False
+        assert bad["health"] == "needs_reauth"
+        listed = api.get(f"/api/v1/channel-accounts/{created['id']}").json()
+        assert listed["health"] == "needs_reauth"
+        assert "expired-token" not in str(listed)

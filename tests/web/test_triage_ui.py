@@ -3,16 +3,22 @@ warning, correcting a label, the urgency sort, and the admin's triage settings."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import OpenAs
 from tests.web.ui import htmx, ingest
+from webcare.channel.ports import Author, ConversationKind, InboundMessage, MessageVisibility
 from webcare.demo.cast import Cast
+from webcare.ingestion import service as ingestion
 from webcare.kit.db import unit_of_work
+from webcare.kit.time import utc_now
 from webcare.runtime import Runtime
 from webcare.triage import service as triage
 from webcare.triage.models import MessageTriage, TriageCorrection
+from webcare.worker.models import Job
 from webcare.workspace.models import Workspace
 
 
@@ -42,9 +48,10 @@ def test_conversation_shows_triage_and_warns_about_personal_data_in_public(
     warning = warning[: warning.index("</div>")]
     assert "12345678" not in warning  # the warning names the kind, never the value
     dutch, _ = agent("lars", locale="nl")
-    assert "Dit openbare bericht bevat persoonsgegevens (telefoonnummer)" in dutch.get(
-        f"/inbox/c/{conversation}"
-    ).text
+    assert (
+        "Dit openbare bericht bevat persoonsgegevens (telefoonnummer)"
+        in dutch.get(f"/inbox/c/{conversation}").text
+    )
 
 
 def test_agent_corrects_intent_from_the_conversation(
@@ -139,10 +146,45 @@ def test_admin_sets_keywords_and_customer_numbers_and_bad_patterns_are_refused(
     with runtime.session_factory() as session:
         row = session.scalars(sa.select(MessageTriage)).one()
         assert [p["kind"] for p in row.pii] == ["customer_number"]
-    rerun = client.post(
-        "/admin/triage/rerun", data={"csrf_token": csrf}, follow_redirects=False
-    )
+    rerun = client.post("/admin/triage/rerun", data={"csrf_token": csrf}, follow_redirects=False)
     assert rerun.status_code == 303
     progress = client.get("/admin/triage/run")
     assert "Queued" in progress.text
     assert 'hx-trigger="every 2s"' in progress.text
+
+
+def test_agent_hides_and_likes_a_facebook_comment_from_the_conversation(
+    agent: OpenAs, cast: Cast, runtime: Runtime
+) -> None:
+    with unit_of_work(runtime.session_factory) as session:
+        account = session.merge(cast.accounts["facebook"])
+        result = ingestion.ingest(
+            session,
+            account,
+            InboundMessage(
+                external_id="123_456",
+                author=Author("psid-1", name="Kees"),
+                text="Waarom reageren jullie niet?",
+                platform_time=utc_now(),
+                kind=ConversationKind.PUBLIC_THREAD,
+                visibility=MessageVisibility.PUBLIC,
+            ),
+            reopen_window=timedelta(hours=72),
+        )
+    client, csrf = agent("anna")
+    page = client.get(f"/inbox/c/{result.conversation_id}").text
+    assert f"/messages/{result.message_id}/hide" in page
+    assert f"/messages/{result.message_id}/like" in page
+    hidden = client.post(
+        f"/inbox/c/{result.conversation_id}/messages/{result.message_id}/hide",
+        headers=htmx(csrf, "conversation"),
+    )
+    assert hidden.status_code == 200
+    unknown = client.post(
+        f"/inbox/c/{result.conversation_id}/messages/{result.message_id}/delete",
+        headers=htmx(csrf, "conversation"),
+    )
+    assert unknown.status_code == 404
+    with runtime.session_factory() as session:
+        jobs = session.scalars(sa.select(Job).where(Job.name == "channel.perform_action")).all()
+        assert [j.payload["action"] for j in jobs] == ["hide"]

@@ -280,7 +280,10 @@ def sort_key(sort: Sort) -> sa.ColumnElement[datetime] | sa.ColumnElement[int]:
     if sort is Sort.PRIORITY:
         return sa.case(PRIORITY_RANK, value=Conversation.priority, else_=9)
     if sort is Sort.URGENCY:
-        return sa.func.coalesce(100 - Conversation.urgency, 101)
+        rank: sa.ColumnElement[int] = sa.func.coalesce(
+            100 - Conversation.__table__.c.urgency, 101, type_=sa.Integer()
+        )
+        return rank
     if sort is Sort.SLA:
         return sa.func.coalesce(Conversation.sla_due_at, sa.literal(_FAR_FUTURE, UTCDateTime()))
     return sa.func.coalesce(Conversation.waiting_since, sa.literal(_FAR_FUTURE, UTCDateTime()))

@@ -94,6 +94,10 @@ class MessageOut(BaseModel):
     delivery_error: str | None
     edited_at: datetime | None
     deleted_at: datetime | None
+    hidden_at: datetime | None = Field(
+        default=None, description="When an agent hid this comment on the platform."
+    )
+    liked_at: datetime | None = None
     revisions: list[RevisionOut]
 
 

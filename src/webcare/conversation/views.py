@@ -124,5 +124,7 @@ def _message_out(message: Message, revisions: list[RevisionOut]) -> MessageOut:
         delivery_error=message.delivery_error,
         edited_at=message.edited_at,
         deleted_at=message.deleted_at,
+        hidden_at=message.hidden_at,
+        liked_at=message.liked_at,
         revisions=revisions,
     )

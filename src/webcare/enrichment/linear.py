@@ -115,6 +115,9 @@ class FeatureSettings:
 
     bucket_bits: int = 18
     char_ngrams: tuple[int, ...] = (3, 4, 5)
+    #: How many times a word-list token counts: a word list's verdict should weigh more than
+    #: any single n-gram of a word the labelled data never contained.
+    lexicon_weight: int = 3
     version: str = FEATURES_VERSION
 
     @property
@@ -125,6 +128,7 @@ class FeatureSettings:
         return {
             "bucket_bits": self.bucket_bits,
             "char_ngrams": list(self.char_ngrams),
+            "lexicon_weight": self.lexicon_weight,
             "version": self.version,
         }
 
@@ -133,6 +137,7 @@ class FeatureSettings:
         return cls(
             bucket_bits=int(data["bucket_bits"]),
             char_ngrams=tuple(int(n) for n in data["char_ngrams"]),
+            lexicon_weight=int(data.get("lexicon_weight", 1)),
             version=str(data["version"]),
         )
 
@@ -196,7 +201,8 @@ def feature_indices(text: str, settings: FeatureSettings) -> npt.NDArray[np.intp
     toks = tokens(clean(text))
     words = [t.lstrip("!") for t in toks if t[0].isalnum() or (t[0] == "!" and len(t) > 1)]
     hashes = _word_hashes(toks)
-    hashes.extend(zlib.crc32(t.encode()) for t in lexicon().tokens(toks))
+    for marker in lexicon().tokens(toks):
+        hashes.extend([zlib.crc32(marker.encode())] * settings.lexicon_weight)
     word_part = np.array(hashes, dtype=np.uint64)
     char_part = (
         _char_ngram_hashes(" " + " ".join(words) + " ", settings.char_ngrams)

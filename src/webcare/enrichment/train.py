@@ -36,7 +36,7 @@ import hashlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -318,7 +318,7 @@ def train_for_workspace(
     base: TrainingData,
     corrections: Sequence[Correction],
     *,
-    current: dict[str, LinearModel],
+    current: Mapping[str, LinearModel],
     holdout_share: float = 0.2,
     settings: FeatureSettings | None = None,
 ) -> WorkspaceTraining:

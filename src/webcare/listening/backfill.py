@@ -82,9 +82,10 @@ def step(session: Session, backfill_id: int, batch_size: int | None = None) -> b
     )
     if messages:
         for row in messages:
-            if percolation.is_listened(row) and compiled.percolator.match(
-                prepare(percolation.message_document(row))
-            ):
+            if not percolation.is_listened(row):
+                continue
+            document = percolation.message_document(row, detect=compiled.needs_language)
+            if compiled.percolator.match(prepare(document)):
                 rows.append(
                     percolation.hit_row(row.workspace_id, query.id, row.platform_time, row, None)
                 )

@@ -14,6 +14,8 @@ items with ``id >`` a stored cursor, in batches, long after their request commit
 - **What is listened to.** Inbound public messages of the brand's channels (not its replies,
   not private messages, not deleted ones, not the ``web`` account's copies of mentions, which
   are percolated as mentions) and every mention.
+- **Language.** Platforms do not say a post's language; when a workspace has a query with
+  ``language:``, its messages get one from :func:`enrichment.language.detect_language`.
 - **Compiled once per process.** Each workspace's :class:`Percolator` is cached with the
   workspace's query version; one query per batch reads the versions, and a workspace whose
   queries changed (on any server) is rebuilt before its items are matched.
@@ -31,12 +33,14 @@ from sqlalchemy.orm import Session
 
 from webcare.channel.models import Platform
 from webcare.conversation.models import Direction, Visibility
+from webcare.enrichment.language import UNDETERMINED, detect_language
 from webcare.kit.crypto import SecretBox
 from webcare.kit.time import utc_now
 from webcare.listening import proactive, repository
 from webcare.listening.models import CursorName, ListeningQuery, Mention
 from webcare.listening.proactive import Route
 from webcare.listening.query import Document, Percolator, QueryError, parse, prepare
+from webcare.listening.query.ast import And, FieldMatch, Node, Not, Or
 from webcare.listening.query.text import domain_of
 
 #: How long after it was received an item is percolated at the earliest (see module doc).
@@ -62,6 +66,9 @@ class Compiled:
     version: str | None
     percolator: Percolator = field(default_factory=Percolator)
     routes: dict[int, Route] = field(default_factory=dict)
+    #: Some query asks for ``language:``: own-channel messages then get their language
+    #: detected (platforms do not say it; mentions bring theirs).
+    needs_language: bool = False
 
 
 class PercolatorCache:
@@ -101,7 +108,19 @@ def build(queries: Sequence[ListeningQuery]) -> Compiled:
             continue  # saved text always parsed; only a parser change could get here
         compiled.percolator.add(query.id, node)
         compiled.routes[query.id] = route_of(query)
+        compiled.needs_language = compiled.needs_language or uses_language(node)
     return compiled
+
+
+def uses_language(node: Node) -> bool:
+    """Whether ``node`` has a ``language:`` field anywhere."""
+    if isinstance(node, FieldMatch):
+        return node.field == "language"
+    if isinstance(node, And | Or):
+        return any(uses_language(child) for child in node.children)
+    if isinstance(node, Not):
+        return uses_language(node.child)
+    return False
 
 
 def route_of(query: ListeningQuery) -> Route:
@@ -172,7 +191,8 @@ def percolate_messages(
         entry = compiled[row.workspace_id]
         if not len(entry.percolator):
             continue
-        for query_id in entry.percolator.match(prepare(message_document(row))):
+        document = message_document(row, detect=entry.needs_language)
+        for query_id in entry.percolator.match(prepare(document)):
             hit_rows.append(hit_row(row.workspace_id, query_id, row.platform_time, row, None))
     new = repository.insert_hits(session, hit_rows)
     by_workspace: dict[int, list[tuple[Route, int]]] = {}
@@ -244,12 +264,17 @@ def is_listened(row: Any) -> bool:
     )
 
 
-def message_document(row: Any) -> Document:
-    """What a query sees of an own-channel message."""
+def message_document(row: Any, *, detect: bool = False) -> Document:
+    """What a query sees of an own-channel message (its language only when ``detect``)."""
+    language = None
+    if detect:
+        guess = detect_language(row.text or "").code
+        language = None if guess == UNDETERMINED else guess
     return Document(
         text=row.text or "",
         author=row.author_handle or row.author_name,
         site=PLATFORM_SITES.get(row.platform),
+        language=language,
         author_followers=row.follower_count,
         author_verified=row.verified,
         engagement_type="REPLY" if row.reply_to_external_id else None,

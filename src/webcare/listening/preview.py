@@ -76,11 +76,12 @@ def preview(session: Session, workspace_id: int, text: str, *, days: int = 7) ->
     parts = _clauses(node)
     part_checks = [compile_query(p) for p in parts]
     part_hits = [0] * len(parts)
+    needs_language = percolation.uses_language(node)
     since = utc_now() - timedelta(days=days)
     items: list[tuple[PreparedDocument, PreviewItem]] = []
     for row in repository.recent_messages(session, workspace_id, since, MAX_SCANNED):
         if percolation.is_listened(row):
-            doc = prepare(percolation.message_document(row))
+            doc = prepare(percolation.message_document(row, detect=needs_language))
             author = row.author_handle or row.author_name
             items.append(
                 (doc, PreviewItem(row.id, None, row.platform_time, author, row.text, None))

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webcare.audit import service as audit
@@ -109,8 +110,7 @@ def create(
         updated_at=now,
     )
     saved = _apply(session, actor, box, query, {k: v for k, v in values.items() if k != "name"})
-    session.add(query)
-    session.flush()
+    _save(session, query)
     repository.bump_version(session, actor.workspace_id)
     audit.record(
         session, actor, "listening.query_created", "listening_query", query.id, {"name": name}
@@ -138,7 +138,7 @@ def update(
     if "query" not in changes:
         warnings = warnings_of(query)
     query.updated_at = utc_now()
-    session.flush()
+    _save(session, query)
     repository.bump_version(session, actor.workspace_id)
     audit.record(
         session,
@@ -160,6 +160,15 @@ def delete(session: Session, actor: Principal, query_id: int) -> None:
     audit.record(
         session, actor, "listening.query_deleted", "listening_query", query_id, {"name": query.name}
     )
+
+
+def _save(session: Session, query: ListeningQuery) -> None:
+    """Flush in a savepoint: a concurrent save of the same name is a 409, not a 500."""
+    try:
+        with session.begin_nested():
+            session.add(query)
+    except IntegrityError:
+        raise Conflict(f"a listening query named '{query.name}' already exists") from None
 
 
 def _apply(

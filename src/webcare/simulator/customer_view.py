@@ -33,6 +33,16 @@ PLATFORMS: dict[str, str] = {
     "google_reviews": "Google reviews",
 }
 PRIVATE_KINDS = frozenset({"dm", "message"})
+KIND_LABELS: dict[tuple[str, str], str] = {
+    ("x", "mention"): "public post mentioning @GlasnetHelpt",
+    ("x", "dm"): "direct message",
+    ("facebook", "comment"): "comment on the Page",
+    ("facebook", "message"): "Messenger",
+    ("instagram", "comment"): "comment on Instagram",
+    ("instagram", "dm"): "Instagram direct",
+    ("whatsapp", "message"): "WhatsApp chat",
+    ("google_reviews", "review"): "review of a Glasnet shop",
+}
 #: What the brand sends that a customer reads, by ``Sent.kind``.
 _MESSAGE_KINDS = frozenset(
     {
@@ -183,7 +193,7 @@ def _thread_view(
     return ThreadView(
         key=first.thread,
         platform=first.platform,
-        kind=first.kind,
+        kind=KIND_LABELS.get((first.platform, first.kind), first.kind),
         customer=first.customer_name,
         post_text=first.post_text,
         entries=entries,

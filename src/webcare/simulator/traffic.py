@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -406,6 +407,7 @@ def start_demo_simulation(
 ) -> DemoSimulation:
     """Serve the simulator on ``host:port`` in a thread, link the demo accounts to it and,
     with ``stream``, start the traffic. Raises RuntimeError when the port cannot be used."""
+    _check_free(host, port)
     state = SimState()
     configure_state(state)
     server = uvicorn.Server(
@@ -417,7 +419,7 @@ def start_demo_simulation(
             timeout_graceful_shutdown=1,
         )
     )
-    thread = threading.Thread(target=server.run, name="demo-simulator", daemon=True)
+    thread = threading.Thread(target=_run, args=(server,), name="demo-simulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -431,6 +433,26 @@ def start_demo_simulation(
     if stream:
         streamer.start()
     return DemoSimulation(url, state, streamer, server, thread, client)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Fail early and clearly when the port is taken (uvicorn would exit its thread)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise RuntimeError(
+                f"the platform simulator could not listen on {host}:{port} ({exc.strerror})"
+            ) from exc
+
+
+def _run(server: uvicorn.Server) -> None:
+    try:
+        server.run()
+    except SystemExit:  # uvicorn exits when it cannot start; the caller reports it
+        log.error("the platform simulator stopped")
 
 
 def reachable(host: str) -> str:

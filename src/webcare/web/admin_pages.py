@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from webcare.auth import service as users
-from webcare.channel import composing, connect_forms, connecting
+from webcare.channel import composing, connect_forms, connecting, polling, registry
 from webcare.channel import service as channels
 from webcare.channel.models import ChannelAccount
 from webcare.conversation import service as conversations
@@ -219,12 +219,21 @@ def channels_page(
     request: Request, db: DbSession, ui: AdminUiDep, settings: SettingsDep, saved: str = ""
 ) -> Response:
     accounts = channels.list_accounts(db, ui.workspace.id)
+    polls = polling.states(db, [a.id for a in accounts])
+    rows = []
+    for account in accounts:
+        row = _account_row(account, settings.base_url)
+        poll = polls.get(account.id)
+        row["polled"] = account.platform in registry.POLLERS
+        row["polled_at"] = poll.polled_at if poll else None
+        row["poll_error"] = poll.poll_error if poll else None
+        rows.append(row)
     return _page(
         request,
         ui,
         "admin/channels.html",
         saved,
-        accounts=[_account_row(account, settings.base_url) for account in accounts],
+        accounts=rows,
         preview=_previewer(ui),
     )
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from webcare.auth.principal import Scope
 from webcare.conversation import service as conversations
@@ -24,7 +25,7 @@ from webcare.dependencies import DbSession, RuntimeDep
 from webcare.kit.errors import Invalid, WebcareError
 from webcare.kit.time import utc_now
 from webcare.listening import analytics, backfill, service, spikes
-from webcare.listening.models import ListeningQuery
+from webcare.listening.models import Backfill, ListeningQuery
 from webcare.triage import service as triage
 from webcare.web import listen_charts as charts
 from webcare.web import listen_preview
@@ -91,9 +92,7 @@ def index(request: Request, db: DbSession, ui: UiDep, saved: str = "") -> Respon
     )
 
 
-def _counts(
-    db: DbSession, ui: Ui, queries: list[ListeningQuery], since: datetime
-) -> dict[int, int]:
+def _counts(db: Session, ui: Ui, queries: list[ListeningQuery], since: datetime) -> dict[int, int]:
     counts: dict[int, int] = {}
     ids = [q.id for q in queries]
     for start in range(0, len(ids), analytics.MAX_QUERIES):
@@ -247,7 +246,7 @@ def _changes(values: dict[str, Any]) -> dict[str, Any]:
 
 def _form(
     request: Request,
-    db: DbSession,
+    db: Session,
     ui: Ui,
     query: ListeningQuery | None,
     values: dict[str, Any],
@@ -340,14 +339,14 @@ def newer_hits(
     return _page(request, ui, "listen/_newer.html", query=query, items=items, after=newest)
 
 
-def _sentiment(db: DbSession, ui: Ui, query_id: int) -> charts.SentimentSplit:
+def _sentiment(db: Session, ui: Ui, query_id: int) -> charts.SentimentSplit:
     page = analytics.hits(db, ui.workspace.id, query_id, limit=SENTIMENT_SAMPLE)
     ids = [item.message_id for item in page.items if item.message_id is not None]
     rows = triage.for_messages(db, ui.workspace.id, ids)
     return charts.sentiment_split(row.sentiment for row in rows.values())
 
 
-def _routing(db: DbSession, ui: Ui, query: ListeningQuery) -> dict[str, Any]:
+def _routing(db: Session, ui: Ui, query: ListeningQuery) -> dict[str, Any]:
     teams = {t.id: t.name for t in workspaces.list_teams(db, ui.workspace.id)}
     labels = {label.id: label.name for label in conversations.label_overview(db, ui.workspace.id)}
     return {
@@ -378,7 +377,7 @@ def backfill_progress(
     return _page(request, ui, "listen/_backfill.html", query=query, backfill=found)
 
 
-def _backfill(db: DbSession, ui: Ui, query_id: int, backfill_id: str) -> Any:
+def _backfill(db: Session, ui: Ui, query_id: int, backfill_id: str) -> Backfill | None:
     if not backfill_id:
         return None
     found = backfill.get_or_raise(db, ui.workspace.id, int_param(backfill_id, "backfill"))

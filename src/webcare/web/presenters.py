@@ -50,6 +50,11 @@ ACTIVITY_TEXT = {
     "note.added": N_("added a note"),
     "reply.queued": N_("sent a reply"),
     "reply.retried": N_("retried a failed reply"),
+    "message.action_requested": N_("asked the platform to act on a message"),
+    "message.hidden": N_("hid a comment on the platform"),
+    "message.unhidden": N_("showed a hidden comment again"),
+    "message.liked": N_("liked a message"),
+    "message.action_failed": N_("could not act on a message on the platform"),
 }
 
 
@@ -225,6 +230,7 @@ def conversation_context(session: Session, ui: Ui, conversation: Conversation) -
             ui.workspace.id,
             [m.id for m in detail.messages if m.direction == "inbound"],
         ),
+        "actions": actions.supported_actions(account.platform),
         "can_hide": Action.HIDE in actions.supported_actions(account.platform),
     }
 

@@ -1,6 +1,7 @@
-"""Agents act on triage from the conversation: correct sentiment or intent, hide a comment
-that exposes personal data. Both answer like the other inbox actions (the conversation pane
-re-rendered for htmx, a redirect otherwise)."""
+"""What an agent does to one customer message from the conversation: correct its sentiment or
+intent (a training label for the workspace), hide a comment (e.g. one exposing personal data),
+show it again, or like it. Each answers like the other inbox actions: the conversation pane
+re-rendered for htmx, a redirect otherwise."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from webcare.channel.ports import Action
 from webcare.conversation import service as conversations
 from webcare.conversation.errors import MessageNotFound
 from webcare.dependencies import DbSession
+from webcare.kit.errors import NotFound
 from webcare.triage import service as triage
 from webcare.web.context import UiDep
 from webcare.web.inbox_actions import _done
@@ -43,14 +45,16 @@ def correct(
     return _done(request, db, ui, conversation_id)
 
 
-@router.post("/inbox/c/{conversation_id}/messages/{message_id}/hide")
-def hide(
-    conversation_id: int, message_id: int, request: Request, db: DbSession, ui: UiDep
+@router.post("/inbox/c/{conversation_id}/messages/{message_id}/{verb}")
+def act(
+    conversation_id: int, message_id: int, verb: str, request: Request, db: DbSession, ui: UiDep
 ) -> Response:
-    """Ask the platform to hide the comment (a job does it; the pane shows it queued)."""
+    """Hide, show again or like a customer's comment on its platform (a job does it)."""
+    if verb not in {a.value for a in Action}:
+        raise NotFound(f"action {verb!r}")
     ui.principal.require(Scope.CONVERSATIONS_WRITE)
     _message_in(db, ui.workspace.id, conversation_id, message_id)
-    actions.request(db, ui.principal, message_id, Action.HIDE)
+    actions.request(db, ui.principal, message_id, Action(verb))
     return _done(request, db, ui, conversation_id)
 
 
