@@ -34,6 +34,7 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from webcare.enrichment.language import detect_language  # noqa: E402
 from webcare.enrichment.pii import detect_personal_data  # noqa: E402
 from webcare.enrichment.pipeline import default_models, enrich_many  # noqa: E402
 from webcare.enrichment.train import DATA_DIR, LABEL_FILES  # noqa: E402
@@ -105,6 +106,13 @@ def main() -> None:
     enrich_many(texts[:10])  # load the language model too
     ours = rate(count, lambda: [enrich_many(texts[i : i + BATCH]) for i in range(0, count, BATCH)])
     print(f"ours:  {ours:,.0f} messages/s")
+    steps = {
+        "language": lambda t: detect_language(t),
+        "personal data": lambda t: detect_personal_data(t),
+    }
+    for name, step in steps.items():
+        step_rate = rate(count, lambda step=step: [step(t) for t in texts])
+        print(f"  of which {name}: {1e6 / step_rate:,.0f} µs per message")
 
     labelled = []
     for name in LABEL_FILES:

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import OpenAs
 from tests.web.ui import ingest
+from webcare.channel.connect_forms import FIELDS
 from webcare.demo.cast import Cast
-from webcare.web import i18n
+from webcare.triage.service import TASK_LABELS
+from webcare.web import i18n, terms
 from webcare.web.formatting import Formatter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +120,11 @@ def test_settings_change_language_time_zone_and_signature(agent: OpenAs) -> None
     assert bad.status_code == 422
     assert "choose a time zone from the list" in bad.text
     assert "Resolve" in anna.get("/inbox").text  # still English: nothing of the bad form stuck
+
+
+def test_connect_form_and_triage_words_are_in_the_catalogue() -> None:
+    """Labels from domain tables reach templates as values; each must be translatable."""
+    listed = set(terms.CONNECT_FIELD_TEXTS) | set(terms.TRIAGE_LABELS)
+    needed = {text for fields in FIELDS.values() for f in fields for text in (f.label, f.help)}
+    needed |= {label.capitalize() for labels in TASK_LABELS.values() for label in labels}
+    assert needed - {""} <= listed

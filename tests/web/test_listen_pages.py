@@ -139,7 +139,7 @@ def test_preview_counts_hits_per_top_level_clause(
         r"<tr><td><code>(.*?)</code></td><td class=\"num\" data-count=\"(\d+)\"", response.text
     )
     assert [(html.unescape(c), int(n)) for c, n in rows] == [
-        ("(storing OR vertraging)", 3),
+        ("storing OR vertraging", 3),
         ("ns", 3),
     ]
     assert "Weer een storing bij NS vandaag" in response.text
@@ -428,16 +428,20 @@ def test_share_of_voice_compares_chosen_queries(
     theirs = _create(lars, "KPN", "kpn")
     x = cast.accounts["x"]
     for text in ("glasnet top", "glasnet snel", "glasnet goed", "kpn traag"):
-        post(runtime, x, text)
+        post(runtime, x, text, at=utc_now())
+    post(runtime, x, "glasnet vorige week", at=utc_now() - timedelta(days=3))
     percolate(runtime)
     client, _csrf = lars
 
+    listed = client.get("/listen").text
+    assert _counts_in("listen-queries", listed) == [3, 4, 1, 1], "today and 7 days, by name"
+
     page = client.get(f"/listen/share?query_id={ours}&query_id={theirs}&period=7d").text
 
-    assert _counts_in("share-table", page) == [3, 1]
-    assert 'style="width: 75.0%"' in page
-    assert 'style="width: 25.0%"' in page
-    assert "75.0%</td>" in page
+    assert _counts_in("share-table", page) == [4, 1]
+    assert 'style="width: 80.0%"' in page
+    assert 'style="width: 20.0%"' in page
+    assert "80.0%</td>" in page
 
 
 def test_the_listen_pages_speak_dutch(agent: OpenAs) -> None:

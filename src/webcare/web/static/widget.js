@@ -285,8 +285,11 @@
     });
     source.onerror = function () {
       // The browser retries by itself (with Last-Event-ID) unless the stream was refused.
+      // Refused (a token no longer ours, a restarted server): check the session, then retry.
       if (source.readyState === EventSource.CLOSED) {
-        setTimeout(connect, reconnectDelay);
+        setTimeout(function () {
+          startSession().then(connect, function () { source.onerror(); });
+        }, reconnectDelay);
         reconnectDelay = Math.min(reconnectDelay * 2, 30000);
       }
     };
