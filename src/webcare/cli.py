@@ -159,7 +159,7 @@ def demo(
     if no_serve:
         click.echo(info.banner(host, port))
         return
-    from webcare.simulator.traffic import reachable, start_demo_simulation
+    from webcare.simulator.serving import reachable, start_demo_simulation
 
     try:
         simulation = start_demo_simulation(

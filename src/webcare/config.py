@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 60 * 60 * 12
     cookie_secure: bool = False
     log_level: str = "INFO"
+    allow_private_feed_hosts: bool = Field(
+        default=False,
+        description=(
+            "Let listening fetch feeds from private, loopback and link-local addresses (an "
+            "intranet news feed). Off by default, so a feed URL cannot reach internal services."
+        ),
+    )
 
     @property
     def resolved_database_url(self) -> str:

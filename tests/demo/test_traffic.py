@@ -32,13 +32,9 @@ from webcare.demo.traffic import Customer, Thread, TrafficStreamer, Turn, load_t
 from webcare.kit.db import unit_of_work
 from webcare.runtime import Runtime
 from webcare.simulator import customer_view
+from webcare.simulator.serving import link_demo_accounts, start_demo_simulation
 from webcare.simulator.state import Sent, SimState
-from webcare.simulator.traffic import (
-    SimulatedTraffic,
-    configure_state,
-    link_demo_accounts,
-    start_demo_simulation,
-)
+from webcare.simulator.traffic import SimulatedTraffic, configure_state
 
 EXPECTED_KIND = {
     ("x", "mention"): "public_thread",

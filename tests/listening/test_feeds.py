@@ -193,3 +193,24 @@ def test_atom_entries_are_read_and_percolated(api: TestClient, runtime: Runtime)
     percolate(runtime)
     hits = api.get(f"/api/v1/listening/queries/{query}/hits").json()["items"]
     assert [h["mention_id"] for h in hits] == [stored[0].id]
+
+
+def test_feed_urls_that_point_inside_the_network_are_refused() -> None:
+    """A lead's feed URL (or a redirect) must not make the server read internal services."""
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, content=b"<rss/>")
+
+    for url in ("http://127.0.0.1:5432/", "http://localhost/admin", "http://169.254.169.254/"):
+        with feeds.http_client(transport=httpx.MockTransport(answer)) as client:
+            fetched = feeds.fetch(client, feeds.Due(1, 1, url, None, None))
+        assert fetched.error is not None
+        assert "internal address" in fetched.error
+    assert seen == []  # nothing was requested
+    local = httpx.MockTransport(answer)
+    with feeds.http_client(allow_private_hosts=True, transport=local) as allowed:
+        assert (
+            feeds.fetch(allowed, feeds.Due(1, 1, "http://127.0.0.1/feed", None, None)).error is None
+        )

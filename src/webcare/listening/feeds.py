@@ -21,7 +21,9 @@ import calendar
 import hashlib
 import html
 import io
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -173,6 +175,8 @@ def fetch(client: httpx.Client, due: Due) -> Fetched:
             )
     except FeedError as exc:
         return Fetched(error=str(exc))
+    except PrivateAddress as exc:
+        return Fetched(error=f"refused: {exc} (see WEBCARE_ALLOW_PRIVATE_FEED_HOSTS)")
     except httpx.TimeoutException:
         return Fetched(error="the feed did not answer in time")
     except httpx.HTTPError as exc:
@@ -285,9 +289,40 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def http_client() -> httpx.Client:
-    """The client the polling job uses: timeouts, at most 3 redirects."""
-    return httpx.Client(timeout=TIMEOUT, follow_redirects=True, max_redirects=3)
+class PrivateAddress(httpx.RequestError):
+    """A feed URL (or a redirect) pointed at an internal address."""
+
+
+def refuse_private_hosts(request: httpx.Request) -> None:
+    """Before each request and each redirect: the host must resolve to public addresses only.
+
+    A lead adds feed URLs; without this check a URL (or a redirect) could make the server fetch
+    from ``localhost`` or the cloud metadata address and show the answer as mentions.
+    """
+    host = request.url.host
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return  # unresolvable: the request itself fails with a readable error
+    for address in addresses:
+        ip = ipaddress.ip_address(str(address).split("%", 1)[0])
+        if not ip.is_global:
+            raise PrivateAddress(f"{host} is an internal address", request=request)
+
+
+def http_client(
+    *, allow_private_hosts: bool = False, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """The client the polling job uses: timeouts, at most 3 redirects, and (unless allowed)
+    no internal addresses; ``transport`` is for tests."""
+    hooks = {} if allow_private_hosts else {"request": [refuse_private_hosts]}
+    return httpx.Client(
+        timeout=TIMEOUT,
+        follow_redirects=True,
+        max_redirects=3,
+        event_hooks=hooks,
+        transport=transport,
+    )
 
 
 def poll(

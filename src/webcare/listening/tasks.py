@@ -27,7 +27,8 @@ def percolate(ctx: JobContext) -> None:
 @periodic("listening.poll_feeds", every_seconds=60)
 def poll_feeds(ctx: JobContext) -> None:
     """Fetch the feeds that are due (each at most every 15 minutes); see feeds.py."""
-    with feeds.http_client() as client:
+    allow = ctx.runtime.settings.allow_private_feed_hosts
+    with feeds.http_client(allow_private_hosts=allow) as client:
         feeds.poll(ctx.runtime.session_factory, ctx.session, client, utc_now())
 
 

@@ -8,38 +8,26 @@ customer view (``customer_view.record_delivered``). Between turns the simulated 
 reports Glasnet's messages delivered and then read, as a customer's phone would.
 
 This lives in the simulator package, not in ``demo/``, because it needs the platform modules
-(which are FastAPI routers); ``demo/traffic.py`` decides what comes next and stays free of them.
+(which are FastAPI routers, and ``demo`` may not import the web framework); ``demo/traffic.py``
+decides what comes next and stays free of them. ``simulator/serving.py`` runs it all.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
-import socket
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-import uvicorn
 
-from webcare.channel import service as channels
 from webcare.demo import simulated
-from webcare.demo.runner import DEMO_SLUG
-from webcare.demo.traffic import TrafficItem, TrafficStreamer, TryLater, load_traffic
-from webcare.kit.db import unit_of_work
-from webcare.runtime import Runtime
+from webcare.demo.traffic import TrafficItem, TryLater
 from webcare.simulator import customer_view
-from webcare.simulator.app import create_simulator_app
 from webcare.simulator.customer_view import Delivered
 from webcare.simulator.platforms import google, meta, whatsapp, x
 from webcare.simulator.state import SimState
-from webcare.workspace import service as workspaces
 
-log = logging.getLogger(__name__)
-
-DELIVERY_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 _WA_MESSAGE_KINDS = frozenset({"text", "template"})
 #: What a customer's phone reports next for one of Glasnet's WhatsApp messages, per tick.
 _NEXT_STATUSES: dict[str | None, tuple[str, ...]] = {
@@ -352,109 +340,3 @@ class SimulatedTraffic:
                 at=datetime.now(UTC),
             ),
         )
-
-
-# --- running it next to `webcare demo` -------------------------------------------------------
-
-
-@dataclass
-class DemoSimulation:
-    url: str
-    state: SimState
-    streamer: TrafficStreamer
-    server: uvicorn.Server
-    thread: threading.Thread
-    client: httpx.Client
-
-    @property
-    def customer_view_url(self) -> str:
-        return f"{self.url}/"
-
-    def stop(self) -> None:
-        self.streamer.stop()
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
-        self.client.close()
-
-
-def link_demo_accounts(
-    runtime: Runtime, state: SimState, simulator_url: str, webcare_url: str, client: httpx.Client
-) -> SimulatedTraffic:
-    """Point the demo workspace's accounts at the simulator; the traffic channel to use."""
-    with unit_of_work(runtime.session_factory) as session:
-        workspace = workspaces.get_workspace_by_slug(session, DEMO_SLUG)
-        if workspace is None:
-            raise RuntimeError("prepare the demo workspace before linking it to the simulator")
-        accounts = simulated.point_cast_at_simulator(
-            session,
-            runtime.secret_box,
-            workspace.id,
-            simulated.demo_accounts(session, workspace.id),
-            simulator_url,
-        )
-        webhooks = {key: channels.webhook_url(webcare_url, a) for key, a in accounts.items()}
-    return SimulatedTraffic(state, client, webhooks)
-
-
-def start_demo_simulation(
-    runtime: Runtime,
-    *,
-    host: str,
-    port: int,
-    webcare_url: str,
-    interval: float,
-    stream: bool = True,
-) -> DemoSimulation:
-    """Serve the simulator on ``host:port`` in a thread, link the demo accounts to it and,
-    with ``stream``, start the traffic. Raises RuntimeError when the port cannot be used."""
-    _check_free(host, port)
-    state = SimState()
-    configure_state(state)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_simulator_app(state),
-            host=host,
-            port=port,
-            log_level="warning",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    thread = threading.Thread(target=_run, args=(server,), name="demo-simulator", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError(f"the platform simulator could not listen on {host}:{port}")
-        time.sleep(0.05)
-    url = f"http://{reachable(host)}:{port}"
-    client = httpx.Client(timeout=DELIVERY_TIMEOUT)
-    channel = link_demo_accounts(runtime, state, url, webcare_url, client)
-    streamer = TrafficStreamer(load_traffic(), channel, interval=interval)
-    if stream:
-        streamer.start()
-    return DemoSimulation(url, state, streamer, server, thread, client)
-
-
-def _check_free(host: str, port: int) -> None:
-    """Fail early and clearly when the port is taken (uvicorn would exit its thread)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise RuntimeError(
-                f"the platform simulator could not listen on {host}:{port} ({exc.strerror})"
-            ) from exc
-
-
-def _run(server: uvicorn.Server) -> None:
-    try:
-        server.run()
-    except SystemExit:  # uvicorn exits when it cannot start; the caller reports it
-        log.error("the platform simulator stopped")
-
-
-def reachable(host: str) -> str:
-    """An address to reach a server bound to ``host`` from this machine."""
-    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
