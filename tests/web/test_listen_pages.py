@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from tests.conftest import drain_jobs
 from tests.listening.helpers import percolate, post
@@ -500,3 +501,10 @@ def test_a_spike_alert_is_listed_and_opens_with_its_examples_escaped(
         session.flush()
         other_id = other_alert.id
     assert client.get(f"/listen/alerts/{other_id}").status_code == 404
+
+
+def test_listen_pages_answer_errors_as_pages(app_client: TestClient) -> None:
+    """Logged out, /listen goes to the login page like the inbox does."""
+    response = app_client.get("/listen", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert response.headers["location"].startswith("/login")

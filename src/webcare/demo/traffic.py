@@ -268,7 +268,10 @@ class TrafficStreamer:
 
     def _run(self) -> None:
         while not self._stop.wait(self._pause()):
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # a bug here must not end the demo's stream either
+                log.exception("demo traffic: a tick failed; going on")
 
     def _pause(self) -> float:
         spread = self._interval * self._jitter

@@ -16,7 +16,7 @@ from webcare.kit.errors import WebcareError
 from webcare.web import i18n
 from webcare.web.templating import render, translate
 
-UI_PREFIXES = ("/inbox", "/admin", "/settings", "/live", "/notifications")
+UI_PREFIXES = ("/inbox", "/admin", "/settings", "/live", "/notifications", "/listen")
 
 
 def is_ui_request(request: Request) -> bool:
