@@ -157,7 +157,8 @@
       const data = JSON.parse(e.data);
       const badge = document.getElementById("unread");
       if (badge) { badge.hidden = false; badge.textContent = String((+badge.textContent || 0) + 1); }
-      toast(data.reason === "assigned" ? i18n.assigned : i18n.mentioned);
+      const texts = { assigned: i18n.assigned, spike: i18n.spike };
+      toast(texts[data.reason] || i18n.mentioned);
     });
     source.addEventListener("resync", () => { refreshList(); refreshConversation(); refreshPresence(); });
   }
