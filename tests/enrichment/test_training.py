@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from webcare.enrichment.linear import FeatureSettings, LinearModel
-from webcare.enrichment.train import Correction, Example, TrainingData, fit, train_for_workspace
+from webcare.enrichment.pipeline import enrich, load_models
+from webcare.enrichment.train import (
+    Correction,
+    Example,
+    TrainingData,
+    fit,
+    save_models,
+    train_for_workspace,
+)
 
 SMALL = FeatureSettings(bucket_bits=12)
 
@@ -82,6 +90,20 @@ def test_workspace_corrections_change_the_corrected_prediction_and_report_before
         assert set(report["before"]) == {"n", "accuracy", "macro_f1"}
         assert report["after"]["accuracy"] >= report["before"]["accuracy"]
     assert "sentiment" in result.report
+
+
+def test_a_saved_workspace_model_serves_that_workspace(tmp_path) -> None:
+    data = base()
+    current = {task: fit(task, data.examples[task], settings=SMALL) for task in data.examples}
+    text = "de router van de buren stoort mijn wifi"
+    corrections = [Correction(text, "intent", "complaint")] * 4
+    result = train_for_workspace(data, corrections, current=current, settings=SMALL)
+    save_models(result.models, tmp_path)
+
+    workspace = enrich(text, models=load_models(tmp_path))
+    assert workspace.intent == "complaint"
+    assert workspace.versions["intent"] == result.models["intent"].version
+    assert enrich(text).versions["intent"] != workspace.versions["intent"]  # shipped model
 
 
 def test_a_task_without_corrections_keeps_its_model() -> None:

@@ -16,6 +16,8 @@ from webcare.kit.db import unit_of_work
 from webcare.runtime import Runtime
 from webcare.triage import service as triage
 from webcare.triage.models import MessageTriage, TriageCorrection
+from webcare.worker.models import Job
+from webcare.worker.service import enqueue
 
 ANGRY = (
     "Al drie dagen geen internet, dit is echt belachelijk. Ik ga mijn abonnement opzeggen! "
@@ -165,3 +167,15 @@ def test_bad_corrections_are_refused_clearly(
         headers={"Authorization": f"Bearer {read_only}"},
     )
     assert refused.status_code == 403
+
+
+def test_the_sweep_catches_messages_whose_job_went_missing(
+    api: TestClient, runtime: Runtime, cast: Cast
+) -> None:
+    message = _ingest(api, cast, "s-1", "Is er een storing in Utrecht?")
+    with runtime.engine.begin() as conn:  # as if the trigger had been absorbed by a finished job
+        conn.execute(sa.delete(Job).where(Job.name == "triage.enrich_new"))
+    with unit_of_work(runtime.session_factory) as session:
+        enqueue(session, "triage.sweep", {})
+    drain_jobs(runtime)
+    assert _row(runtime, message).language == "nl"

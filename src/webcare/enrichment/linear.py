@@ -59,6 +59,8 @@ _NT_RE = re.compile(r"n[’']t\b")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[’'][^\W\d_]+)?|[?!]|[^\w\s]", re.UNICODE)
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _PRIME = np.uint64(1_000_003)
+#: Stands for "no features" in a batch (see :func:`feature_index_batch`); maps to bucket 0.
+_EMPTY_MARK = np.array([np.iinfo(np.uint64).max], dtype=np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,16 +198,23 @@ def _char_ngram_hashes(words: str, sizes: Sequence[int]) -> npt.NDArray[np.uint6
     return np.concatenate(parts)
 
 
-def feature_indices(text: str, settings: FeatureSettings) -> npt.NDArray[np.intp]:
-    """The hashed feature indices of ``text`` (a raw message), duplicates kept."""
+def _word_part(text: str, settings: FeatureSettings) -> tuple[list[int], str]:
+    """Word, bigram and word-list hashes of ``text``, and its words joined for char n-grams."""
     toks = tokens(clean(text))
     words = [t.lstrip("!") for t in toks if t[0].isalnum() or (t[0] == "!" and len(t) > 1)]
     hashes = _word_hashes(toks)
     for marker in lexicon().tokens(toks):
         hashes.extend([zlib.crc32(marker.encode())] * settings.lexicon_weight)
+    return hashes, (" " + " ".join(words) + " " if words else "")
+
+
+def feature_indices(text: str, settings: FeatureSettings) -> npt.NDArray[np.intp]:
+    """The hashed feature indices of ``text`` (a raw message), duplicates kept."""
+    hashes, joined = _word_part(text, settings)
+    words = joined
     word_part = np.array(hashes, dtype=np.uint64)
     char_part = (
-        _char_ngram_hashes(" " + " ".join(words) + " ", settings.char_ngrams)
+        _char_ngram_hashes(words, settings.char_ngrams)
         if words
         else np.zeros(0, dtype=np.uint64)
     )
@@ -214,6 +223,50 @@ def feature_indices(text: str, settings: FeatureSettings) -> npt.NDArray[np.intp
         return np.zeros(1, dtype=np.intp)  # bucket 0: "nothing to read"
     mixed = (allh * _MULT) >> np.uint64(64 - settings.bucket_bits)
     return mixed.astype(np.intp)
+
+
+def feature_index_batch(
+    texts: Sequence[str], settings: FeatureSettings
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """:func:`feature_indices` of many texts at once: all indices end to end, and how many
+    belong to each text (the same indices, in the same order, as one call per text).
+
+    Character n-grams are hashed over all texts' words in one pass, which saves the per-call
+    cost of a dozen numpy operations per message.
+    """
+    parts = [_word_part(text, settings) for text in texts]
+    joined = "".join(words for _, words in parts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes.astype(np.uint64)
+    grams: dict[int, npt.NDArray[np.uint64]] = {}
+    for n in settings.char_ngrams:
+        if len(codes) >= n:
+            h = codes[: len(codes) - n + 1].copy()
+            for k in range(1, n):
+                h *= _PRIME
+                h += codes[k : len(codes) - n + 1 + k]
+            h += np.uint64(n)
+            grams[n] = h
+    pieces: list[npt.NDArray[np.uint64]] = []
+    lengths: list[int] = []
+    start = 0
+    for hashes, words in parts:
+        end = start + len(words)
+        count = len(hashes)
+        pieces.append(np.array(hashes, dtype=np.uint64))
+        for n in settings.char_ngrams:
+            if end - start >= n:
+                pieces.append(grams[n][start : end - n + 1])
+                count += end - start - n + 1
+        if not count:
+            pieces.append(_EMPTY_MARK)
+            count = 1
+        lengths.append(count)
+        start = end
+    flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
+    mixed = ((flat * _MULT) >> np.uint64(64 - settings.bucket_bits)).astype(np.intp)
+    mixed[flat == _EMPTY_MARK[0]] = 0
+    return mixed, np.array(lengths, dtype=np.intp)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from webcare.enrichment import language
-from webcare.enrichment.linear import LinearModel, feature_indices
+from webcare.enrichment.linear import LinearModel, feature_index_batch, feature_indices
 from webcare.enrichment.pii import (
     CustomerNumberPattern,
     PersonalDataFinding,
@@ -187,10 +187,9 @@ def enrich_many(
         return []
     models = models or default_models()
     safe = [_safe(t) for t in texts]
-    parts = [feature_indices(t, models.sentiment.settings) for t in safe]
-    lengths = np.array([len(p) for p in parts])
+    flat, lengths = feature_index_batch(safe, models.sentiment.settings)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    sums = np.add.reduceat(models.weights[np.concatenate(parts)], starts, axis=0)
+    sums = np.add.reduceat(models.weights[flat], starts, axis=0)
     logits = sums / np.sqrt(lengths)[:, None].astype(np.float32) + models.bias
     return [
         _result(_pii_text(text, s), row, models, customer_patterns)

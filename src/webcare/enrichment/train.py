@@ -362,6 +362,14 @@ def train_for_workspace(
     return WorkspaceTraining(models, report)
 
 
+def save_models(models: Mapping[str, LinearModel], directory: Path) -> None:
+    """Write models where :func:`webcare.enrichment.pipeline.load_models` finds them (a
+    workspace's own directory, for example). The word lists stay shared: features always use
+    the shipped ``lexicon.json``."""
+    for model in models.values():
+        model.save(directory)
+
+
 def artefacts_present(directory: Path = ARTEFACTS_DIR) -> bool:
     models = all((directory / f"{t}{ext}").exists() for t in TASKS for ext in (".npz", ".json"))
     return models and (directory / "lexicon.json").exists()

@@ -61,7 +61,9 @@ def sweep(ctx: JobContext) -> None:
     """Catch messages whose trigger was absorbed by a job that had already looked (a message
     stored in the last instant of a running job): queue a job for every workspace behind."""
     cursors = dict(
-        ctx.session.execute(sa.select(TriageCursor.workspace_id, TriageCursor.last_message_id))
+        ctx.session.execute(
+            sa.select(TriageCursor.workspace_id, TriageCursor.last_message_id)
+        ).all()
     )
     for workspace_id in ctx.session.scalars(sa.select(Workspace.id)):
         # A range scan on the primary key from the cursor: cheap when nearly caught up.
