@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from webcare.config import Settings
+from webcare.kit import log_redaction
 from webcare.kit.db import unit_of_work
 from webcare.kit.errors import NotFound, WebcareError
 from webcare.runtime import Runtime, build_runtime
@@ -19,6 +20,7 @@ def _runtime() -> Runtime:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    log_redaction.install("uvicorn.access", "uvicorn.error", "httpx", "webcare")
     return build_runtime(settings)
 
 
