@@ -42,6 +42,11 @@ def test_demo_workspace_holds_every_conversation_and_answers_the_api(runtime: Ru
             cursor = page["next_cursor"]
         multi = [c for c in contacts if len({i["platform"] for i in c["identities"]}) > 1]
         assert len(multi) == len(linked)
+        # Listening starts with the brand, two competitors and a proactive outage query.
+        queries = client.get("/api/v1/listening/queries").json()
+        names = {q["name"]: q for q in (queries["items"] if "items" in queries else queries)}
+        assert {"Glasnet", "Concurrent: KPN", "Storing zonder tag"} <= set(names)
+        assert names["Storing zonder tag"]["route_to_inbox"] is True
 
 
 def test_demo_is_prepared_once_and_prints_a_fresh_token(runtime: Runtime) -> None:

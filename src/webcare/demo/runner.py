@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from webcare.auth import service as users
 from webcare.demo.cast import ADMIN_USERNAME, DEMO_PASSWORD, MEMBERS, admin_token, create_cast
+from webcare.demo.listening import add_demo_queries
 from webcare.demo.seed import seed_conversations
 from webcare.kit.db import unit_of_work
 from webcare.migrations.runner import upgrade
@@ -53,6 +54,7 @@ def prepare_demo(runtime: Runtime) -> DemoInfo:
         if workspace is None:
             cast = create_cast(session, runtime.secret_box, slug=DEMO_SLUG)
             created = seed_conversations(session, cast)
+            add_demo_queries(session, cast, runtime.secret_box)
             workspace = cast.workspace
         admin = users.get_user_by_username(session, ADMIN_USERNAME)
         if admin is None:

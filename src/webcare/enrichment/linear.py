@@ -177,25 +177,15 @@ def _word_hashes(toks: Sequence[str]) -> list[int]:
     return hashes
 
 
-def _char_ngram_hashes(words: str, sizes: Sequence[int]) -> npt.NDArray[np.uint64]:
-    """Hashes of every character n-gram of `` word1 word2 … `` for the given sizes, vectorised:
-    a polynomial hash of the code points, mixed with the n-gram size."""
-    codes = np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(
-        np.uint64
-    )
-    parts = []
-    for n in sizes:
-        if len(codes) < n:
-            continue
-        h = codes[: len(codes) - n + 1].copy()
-        for k in range(1, n):
-            h *= _PRIME
-            h += codes[k : len(codes) - n + 1 + k]
-        h += np.uint64(n)
-        parts.append(h)
-    if not parts:
-        return np.zeros(0, dtype=np.uint64)
-    return np.concatenate(parts)
+def _char_grams(codes: npt.NDArray[np.uint64], n: int) -> npt.NDArray[np.uint64]:
+    """Hashes of every ``n``-gram of the code points ``codes``, vectorised: a polynomial hash of
+    the code points, plus ``n`` so that sizes differ."""
+    h = codes[: len(codes) - n + 1].copy()
+    for k in range(1, n):
+        h *= _PRIME
+        h += codes[k : len(codes) - n + 1 + k]
+    h += np.uint64(n)
+    return h
 
 
 def _word_part(text: str, settings: FeatureSettings) -> tuple[list[int], str]:
@@ -209,20 +199,9 @@ def _word_part(text: str, settings: FeatureSettings) -> tuple[list[int], str]:
 
 
 def feature_indices(text: str, settings: FeatureSettings) -> npt.NDArray[np.intp]:
-    """The hashed feature indices of ``text`` (a raw message), duplicates kept."""
-    hashes, joined = _word_part(text, settings)
-    words = joined
-    word_part = np.array(hashes, dtype=np.uint64)
-    char_part = (
-        _char_ngram_hashes(words, settings.char_ngrams)
-        if words
-        else np.zeros(0, dtype=np.uint64)
-    )
-    allh = np.concatenate((word_part, char_part)) if len(char_part) else word_part
-    if not len(allh):
-        return np.zeros(1, dtype=np.intp)  # bucket 0: "nothing to read"
-    mixed = (allh * _MULT) >> np.uint64(64 - settings.bucket_bits)
-    return mixed.astype(np.intp)
+    """The hashed feature indices of ``text`` (a raw message), duplicates kept; a text with
+    nothing to read gets bucket 0."""
+    return feature_index_batch([text], settings)[0]
 
 
 def feature_index_batch(
@@ -236,17 +215,9 @@ def feature_index_batch(
     """
     parts = [_word_part(text, settings) for text in texts]
     joined = "".join(words for _, words in parts)
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = codes.astype(np.uint64)
-    grams: dict[int, npt.NDArray[np.uint64]] = {}
-    for n in settings.char_ngrams:
-        if len(codes) >= n:
-            h = codes[: len(codes) - n + 1].copy()
-            for k in range(1, n):
-                h *= _PRIME
-                h += codes[k : len(codes) - n + 1 + k]
-            h += np.uint64(n)
-            grams[n] = h
+    encoded = joined.encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(encoded, dtype=np.uint32).astype(np.uint64)
+    grams = {n: _char_grams(codes, n) for n in settings.char_ngrams if len(codes) >= n}
     pieces: list[npt.NDArray[np.uint64]] = []
     lengths: list[int] = []
     start = 0
