@@ -127,12 +127,23 @@ def evaluate_language(data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
             {
                 "task": "language",
                 "lang": lang,
-                "model": scores(gold, ours),
-                "baseline": {"name": "py3langid (full)", **scores(gold, theirs)},
-                "undetermined": sum(code == "und" for code in ours),
+                "model": _language_scores(lang, ours),
+                "baseline": {"name": "py3langid (full)", **_language_scores(lang, theirs)},
             }
         )
     return rows
+
+
+def _language_scores(gold: str, predicted: Sequence[str]) -> dict[str, Any]:
+    """Share right, share ``und`` and share wrong: for language, a wrong code is worse than
+    ``und`` (it would hide the message from a language filter)."""
+    n = len(predicted) or 1
+    return {
+        "n": len(predicted),
+        "accuracy": round(sum(p == gold for p in predicted) / n, 4),
+        "undetermined": round(sum(p == "und" for p in predicted) / n, 4),
+        "wrong": round(sum(p not in (gold, "und") for p in predicted) / n, 4),
+    }
 
 
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -141,10 +152,26 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
         f"{'baseline':<22} {'acc':>6} {'macroF1':>8}",
     ]
     for r in rows:
+        if r["task"] == "language":
+            continue
         m, b = r["model"], r["baseline"]
         lines.append(
             f"{r['task']:<10} {r['lang']:<10} {m['n']:>5}  {m['accuracy']:>6.3f} "
             f"{m['macro_f1']:>8.3f}   {b['name']:<22} {b['accuracy']:>6.3f} {b['macro_f1']:>8.3f}"
+        )
+    lines.append("")
+    lines.append(
+        f"{'language':<10} {'n':>5}  {'right':>6} {'und':>6} {'wrong':>6}   {'baseline':<18} "
+        f"{'right':>6} {'und':>6} {'wrong':>6}"
+    )
+    for r in rows:
+        if r["task"] != "language":
+            continue
+        m, b = r["model"], r["baseline"]
+        lines.append(
+            f"{r['lang']:<10} {m['n']:>5}  {m['accuracy']:>6.3f} {m['undetermined']:>6.3f} "
+            f"{m['wrong']:>6.3f}   {b['name']:<18} {b['accuracy']:>6.3f} {b['undetermined']:>6.3f} "
+            f"{b['wrong']:>6.3f}"
         )
     return "\n".join(lines)
 
