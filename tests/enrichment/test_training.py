@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from webcare.enrichment.evaluate import main as evaluate_main
 from webcare.enrichment.linear import FeatureSettings, LinearModel
 from webcare.enrichment.pipeline import enrich, load_models
 from webcare.enrichment.train import (
@@ -12,6 +15,8 @@ from webcare.enrichment.train import (
     Example,
     TrainingData,
     fit,
+    load_base_data,
+    load_held_out_data,
     save_models,
     train_for_workspace,
 )
@@ -112,3 +117,48 @@ def test_a_task_without_corrections_keeps_its_model() -> None:
     result = train_for_workspace(data, [], current=current, settings=SMALL)
     assert result.models["intent"] is current["intent"]
     assert result.report == {}
+
+
+def _write_labels(folder) -> None:
+    labels = folder / "labels"
+    labels.mkdir(parents=True)
+    rows = [
+        ("1", "t1", "Al dagen geen internet, slecht", "nl", "negative", "complaint"),
+        ("2", "t1", "Nog steeds niets", "nl", "negative", "complaint"),
+        ("3", "t2", "Bedankt voor de hulp!", "nl", "positive", "compliment"),
+        ("4", "t3", "Is er een storing?", "nl", "neutral", "question"),
+        ("5", "t4", "My order is late, terrible", "en", "negative", "complaint"),
+        ("6", "t5", "Thanks, great help!", "en", "positive", "compliment"),
+        ("7", "t6", "Where is my parcel?", "en", "neutral", "question"),
+        ("8", "t7", "Please call me back", "en", "neutral", "request"),
+    ]
+    with (labels / "nl-orange.jsonl").open("w", encoding="utf-8") as f:
+        for i, thread, text, lang, sentiment, intent in rows:
+            line = {"id": i, "thread": thread, "text": text, "lang": lang}
+            line |= {"sentiment": sentiment, "intent": intent, "source": "test"}
+            f.write(json.dumps(line) + "\n")
+    (labels / "splits.json").write_text(json.dumps({"test_threads": ["t1", "t5"]}))
+
+
+def test_held_out_threads_never_train_and_evaluation_prints_a_table(tmp_path, capsys) -> None:
+    _write_labels(tmp_path)
+    train_texts = {e.text for e in load_base_data(tmp_path).examples["intent"]}
+    test_texts = {e.text for e in load_held_out_data(tmp_path).examples["intent"]}
+    assert test_texts == {
+        "Al dagen geen internet, slecht",
+        "Nog steeds niets",
+        "Thanks, great help!",
+    }
+    assert not train_texts & test_texts
+
+    assert evaluate_main(["--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:2] == ["task", "lang"]
+    summary = json.loads(out[-1])
+    tasks = {(r["task"], r["lang"]) for r in summary["results"]}
+    assert {("sentiment", "nl"), ("intent", "en"), ("language", "nl")} <= tasks
+    sentiment_nl = next(
+        r for r in summary["results"] if r["task"] == "sentiment" and r["lang"] == "nl"
+    )
+    assert sentiment_nl["baseline"]["name"] == "textblob-nl"
+    assert sentiment_nl["model"]["n"] == 2

@@ -120,7 +120,6 @@ def evaluate_language(data_dir: Path = DATA_DIR) -> list[dict[str, Any]]:
     ]
     for lang in ("en", "nl"):
         texts = [e.text for e in everything if e.lang == lang and e.source != "handwritten"]
-        gold = [lang] * len(texts)
         ours = [detect_language(t).code for t in texts]
         theirs = [str(py3langid.classify(t)[0]) for t in texts]
         rows.append(

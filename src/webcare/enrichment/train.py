@@ -101,6 +101,7 @@ class Correction:
     label: str
 
 
+LEXICON_FILES = ("nl-pattern.tsv", "en-vader.tsv")
 NL_LEXICON_MIN_POLARITY = 0.3
 EN_LEXICON_MIN_VALENCE = 1.0
 
@@ -109,10 +110,8 @@ def build_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     """The positive and negative words of ``lexicons/*.tsv`` past their thresholds, folded."""
     positive: set[str] = set()
     negative: set[str] = set()
-    for name, threshold in (
-        ("nl-pattern.tsv", NL_LEXICON_MIN_POLARITY),
-        ("en-vader.tsv", EN_LEXICON_MIN_VALENCE),
-    ):
+    thresholds = (NL_LEXICON_MIN_POLARITY, EN_LEXICON_MIN_VALENCE)
+    for name, threshold in zip(LEXICON_FILES, thresholds, strict=True):
         path = data_dir / "lexicons" / name
         if not path.exists():
             continue
@@ -193,6 +192,10 @@ def _load(data_dir: Path, *, test: bool) -> TrainingData:
     rows, hashes = _webcare_rows(data_dir)
     listed = held_out_threads(data_dir)
     examples: dict[str, list[Example]] = {task: [] for task in TASKS}
+    if not test:
+        for name in LEXICON_FILES:
+            if (data_dir / "lexicons" / name).exists():
+                hashes[f"lexicons/{name}"] = _sha256(data_dir / "lexicons" / name)
     seed_path = data_dir / SEED_FILE
     if seed_path.exists() and not test:
         hashes[SEED_FILE] = _sha256(seed_path)
@@ -267,7 +270,7 @@ def fit(
     balance = {label: len(examples) / (len(counts) * n) for label, n in counts.items()}
     weights = np.array([e.weight * balance[e.label] for e in examples])
     matrix = _matrix([e.text for e in examples], settings)
-    model = LogisticRegression(C=c or C.get(task, 4.0), max_iter=1000, tol=1e-4)
+    model = LogisticRegression(C=c or C.get(task, 4.0), max_iter=1000, tol=1e-4, random_state=SEED)
     model.fit(matrix, [e.label for e in examples], sample_weight=weights)
     labels = tuple(str(label) for label in model.classes_)
     coef = np.asarray(model.coef_, dtype=np.float32)
@@ -362,6 +365,34 @@ def train_for_workspace(
     return WorkspaceTraining(models, report)
 
 
+DEV_SHARE = 0.25
+
+
+def development_split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
+    """Training examples split for choosing hyper-parameters: a quarter of the webcare
+    *training* threads (by a hash of ``"dev" + thread``) is the development set; tweets and
+    hand-written examples always train. The test threads are never involved."""
+    dev = [
+        e
+        for e in examples
+        if e.source not in ("tweeteval", "handwritten")
+        and hashlib.sha256(("dev" + e.thread).encode()).digest()[0] < 256 * DEV_SHARE
+    ]
+    chosen = {id(e) for e in dev}
+    return [e for e in examples if id(e) not in chosen], dev
+
+
+def tune(data: TrainingData, task: str, values: Sequence[float]) -> None:
+    """Print development-set figures per language for each value of C."""
+    train_part, dev = development_split(data.examples[task])
+    for c in values:
+        model = fit(task, train_part, c=c)
+        figures = {
+            lang: evaluate_model(model, [e for e in dev if e.lang == lang]) for lang in ("nl", "en")
+        }
+        print(json.dumps({"task": task, "c": c, "dev": figures}))
+
+
 def save_models(models: Mapping[str, LinearModel], directory: Path) -> None:
     """Write models where :func:`webcare.enrichment.pipeline.load_models` finds them (a
     workspace's own directory, for example). The word lists stay shared: features always use
@@ -382,7 +413,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--if-missing", action="store_true", help="do nothing when the artefacts exist"
     )
+    parser.add_argument(
+        "--tune",
+        metavar="TASK",
+        choices=TASKS,
+        help="print development-split figures for --c values instead of training",
+    )
+    parser.add_argument("--c", type=float, action="append", help="C values for --tune")
     args = parser.parse_args(argv)
+    if args.tune:
+        tune(load_base_data(args.data_dir), args.tune, args.c or [C[args.tune]])
+        return 0
     if args.if_missing and artefacts_present(args.out):
         print(f"triage models present in {args.out}")
         return 0

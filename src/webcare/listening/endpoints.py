@@ -12,7 +12,16 @@ from webcare.auth.principal import Scope
 from webcare.dependencies import DbSession, RuntimeDep
 from webcare.kit.errors import Invalid
 from webcare.kit.time import ensure_utc, utc_now
-from webcare.listening import analytics, backfill, feeds, mentions, preview, service, spikes
+from webcare.listening import (
+    analytics,
+    backfill,
+    feeds,
+    mentions,
+    preview,
+    service,
+    spikes,
+    x_search,
+)
 from webcare.listening.schemas import (
     AlertOut,
     AuthorOut,
@@ -38,6 +47,7 @@ from webcare.listening.schemas import (
     VolumeSeries,
     WarningOut,
     WordOut,
+    XSearchCreate,
 )
 from webcare.listening.service import SavedQuery
 
@@ -244,6 +254,16 @@ def list_sources(db: DbSession, principal: PrincipalDep) -> list[SourceOut]:
 def add_feed(body: FeedCreate, db: DbSession, principal: PrincipalDep) -> SourceOut:
     principal.require(Scope.LISTENING_WRITE)
     return SourceOut.model_validate(feeds.add_feed(db, principal, body.name, body.url))
+
+
+@router.post("/x-searches", response_model=SourceOut, status_code=201)
+def add_x_search(body: XSearchCreate, db: DbSession, principal: PrincipalDep) -> SourceOut:
+    """Monitor posts matching an X search, run every 5 minutes through one of your X accounts."""
+    principal.require(Scope.LISTENING_WRITE)
+    source = x_search.add_search(
+        db, principal, name=body.name, channel_account_id=body.channel_account_id, query=body.query
+    )
+    return SourceOut.model_validate(source)
 
 
 @router.delete("/sources/{source_id}", status_code=204)

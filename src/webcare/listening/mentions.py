@@ -43,6 +43,7 @@ class MentionIn:
     author: str | None = None
     reach: int | None = None
     lang: str | None = None
+    author_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def store(session: Session, source: ListeningSource, items: Sequence[MentionIn])
                 "url": item.url,
                 "title": (item.title or None) and item.title[:1000],
                 "author": (item.author or None) and item.author[:200],
+                "author_id": (item.author_id or None) and item.author_id[:200],
                 "text": item.text[:MAX_TEXT],
                 "published_at": item.published_at,
                 "reach": item.reach,

@@ -84,6 +84,8 @@ class ListeningCursor(Base):
 class SourceKind(enum.StrEnum):
     FEED = "feed"
     IMPORT = "import"
+    #: X recent search for a query, through one of the workspace's X accounts.
+    X_SEARCH = "x_search"
 
 
 class ListeningSource(Base):
@@ -97,6 +99,12 @@ class ListeningSource(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))
     name: Mapped[str] = mapped_column(sa.String(200))
     feed_url: Mapped[str | None] = mapped_column(sa.String(2000))
+    search_query: Mapped[str | None] = mapped_column(sa.String(512))
+    channel_account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channel_accounts.id", ondelete="CASCADE")
+    )
+    #: X search: the newest post id seen, so the next search asks only for newer posts.
+    since_id: Mapped[str | None] = mapped_column(sa.String(64))
     etag: Mapped[str | None] = mapped_column(sa.String(500))
     last_modified: Mapped[str | None] = mapped_column(sa.String(100))
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -122,6 +130,8 @@ class Mention(Base):
     url: Mapped[str | None] = mapped_column(sa.String(2000))
     title: Mapped[str | None] = mapped_column(sa.String(1000))
     author: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The author's id on the platform, where the source has one (X search).
+    author_id: Mapped[str | None] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text, default="")
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reach: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -3,7 +3,10 @@
 - A hit on a message of the brand's own channels: the message is in the inbox already, so
   its conversation only gets the query's label, its team (when it has none yet) and its
   priority (when that is higher). No second conversation.
-- A hit on a mention (a news article, a forum post): the mention becomes a conversation on
+- A hit on a post found by X search: the post becomes a conversation on the X account that
+  found it, with the post's own id (a reply goes out on X; the same post arriving by webhook
+  joins it).
+- A hit on any other mention (a news article, a forum post): it becomes a conversation on
   the workspace's "Monitored sources" channel account (platform ``web``, created on first
   use), marked ``proactive``, with the query's team, label and priority. It goes through
   :func:`ingestion.service.ingest` with external id ``mention:<id>``, so two queries matching
@@ -28,7 +31,7 @@ from webcare.conversation import service as conversations
 from webcare.conversation.models import Priority
 from webcare.ingestion import service as ingestion
 from webcare.kit.crypto import SecretBox
-from webcare.listening.models import Mention
+from webcare.listening.models import ListeningSource, Mention, SourceKind
 from webcare.listening.query.text import domain_of
 
 #: What the lazily created account is called in the inbox.
@@ -70,13 +73,18 @@ def route_mention_hits(
 ) -> list[int]:
     """Open (or join) the proactive conversation of each routed mention; returns their ids."""
     actor = Principal.system(workspace_id)
-    account: ChannelAccount | None = None
+    web: ChannelAccount | None = None
     opened: list[int] = []
     for route, mention in hits:
         if not route.route_to_inbox:
             continue
-        account = account or web_account(session, box, workspace_id)
-        result = ingestion.ingest(session, account, _inbound(mention), reopen_window=_REOPEN_WINDOW)
+        x_account = _x_account_of(session, workspace_id, mention)
+        if x_account is not None:
+            account, inbound = x_account, _x_post(mention)
+        else:
+            web = web or web_account(session, box, workspace_id)
+            account, inbound = web, _inbound(mention)
+        result = ingestion.ingest(session, account, inbound, reopen_window=_REOPEN_WINDOW)
         conversation = conversations.get_or_raise(session, workspace_id, result.conversation_id)
         conversation.proactive = True
         _apply(session, actor, conversation.id, route)
@@ -118,6 +126,36 @@ def _apply(session: Session, actor: Principal, conversation_id: int, route: Rout
         )
     if route.priority is not None and _RANK[route.priority] > _RANK.get(conversation.priority, 0):
         conversations.set_priority(session, actor, conversation.id, Priority(route.priority))
+
+
+def _x_account_of(session: Session, workspace_id: int, mention: Mention) -> ChannelAccount | None:
+    """The X account an X-search mention was found through (its replies go out there)."""
+    source = session.get(ListeningSource, mention.source_id)
+    if source is None or source.kind != SourceKind.X_SEARCH.value or not mention.author_id:
+        return None
+    if source.channel_account_id is None:
+        return None
+    return channels.get_or_raise(session, workspace_id, source.channel_account_id)
+
+
+def _x_post(mention: Mention) -> InboundMessage:
+    """An X post found by search, as the X connector would have delivered it: same id, so a
+    webhook delivery of the same post joins this conversation instead of opening another."""
+    assert mention.author_id is not None
+    handle = (mention.author or "").removeprefix("@") or None
+    return InboundMessage(
+        external_id=mention.external_id,
+        author=Author(
+            platform_user_id=mention.author_id,
+            handle=handle,
+            follower_count=mention.reach if mention.reach is None or mention.reach >= 0 else None,
+        ),
+        text=mention.text[:_MAX_TEXT] or f"post {mention.external_id}",
+        platform_time=mention.published_at,
+        kind=ConversationKind.PUBLIC_THREAD,
+        visibility=MessageVisibility.PUBLIC,
+        raw={"mention_id": mention.id, "url": mention.url, "source_id": mention.source_id},
+    )
 
 
 def _inbound(mention: Mention) -> InboundMessage:

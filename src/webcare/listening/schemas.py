@@ -165,6 +165,16 @@ class FeedCreate(BaseModel):
     url: str = Field(min_length=1, max_length=2000, description="An RSS or Atom feed (http/https).")
 
 
+class XSearchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    channel_account_id: int = Field(description="The X account whose token runs the search.")
+    query: str = Field(
+        min_length=1, max_length=512, description="X search syntax, e.g. 'glasnet -is:retweet'."
+    )
+
+
 class SourceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -172,6 +182,8 @@ class SourceOut(BaseModel):
     kind: str
     name: str
     feed_url: str | None
+    search_query: str | None = None
+    channel_account_id: int | None = None
     last_polled_at: datetime | None
     last_error: str | None
     created_at: datetime

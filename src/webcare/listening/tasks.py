@@ -1,12 +1,14 @@
-"""Listening's background jobs: percolation, feed polling, spike checks, backfills."""
+"""Listening's background jobs: percolation, feed polling, X searches, spike checks,
+backfills."""
 
 from __future__ import annotations
 
 import httpx
 
+from webcare.channel import service as channels
 from webcare.kit.db import unit_of_work
 from webcare.kit.time import utc_now
-from webcare.listening import backfill, feeds, percolation, spikes
+from webcare.listening import backfill, feeds, percolation, spikes, x_search
 from webcare.worker import service as jobs
 from webcare.worker.registry import JobContext, periodic, task
 
@@ -30,6 +32,15 @@ def poll_feeds(ctx: JobContext) -> None:
     allow = ctx.runtime.settings.allow_private_feed_hosts
     with feeds.http_client(allow_private_hosts=allow) as client:
         feeds.poll(ctx.runtime.session_factory, ctx.session, client, utc_now())
+
+
+@periodic("listening.search_x", every_seconds=60)
+def search_x(ctx: JobContext) -> None:
+    """Run the X searches that are due (each at most every 5 minutes); see x_search.py."""
+    with channels.http_client() as client:
+        x_search.poll(
+            ctx.runtime.session_factory, ctx.session, ctx.runtime.secret_box, client, utc_now()
+        )
 
 
 @periodic("listening.detect_spikes", every_seconds=300)
