@@ -12,8 +12,8 @@ inputs, a deterministic solver), so the same data gives the same weights.
 - ``lexicons/``: Dutch and English sentiment word lists (see its ``SOURCE.md``), turned into
   ``artefacts/lexicon.json`` here and used as two shared features by both models.
 - ``seed/handwritten.jsonl``: a few dozen short texts written by us for what the corpora
-  barely hold (empty, link-only and emoji-only messages, bare "Ok"/"Bedankt!", spam); always
-  training data, never evaluated.
+  barely hold (empty, link-only and emoji-only messages, bare "Ok"/"Bedankt!", spam, common
+  request phrasings); always training data, never evaluated.
 
 **Split** (documented, fixed): a webcare message is *test* when its thread is listed in
 ``labels/splits.json`` (``test_threads``; whole threads are held out, so no reply leaks its

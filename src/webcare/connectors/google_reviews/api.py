@@ -32,6 +32,7 @@ from webcare.channel.ports import (
     RateLimited,
     TransientError,
 )
+from webcare.connectors.bearer import api_base, bearer_request
 
 DEFAULT_API_BASE = "https://mybusiness.googleapis.com"
 DEFAULT_RETRY_AFTER = 60.0
@@ -55,17 +56,14 @@ class GoogleApi:
     def _send(
         self, channel: ChannelContext, method: str, path: str, **kwargs: Any
     ) -> dict[str, Any]:
-        token = channel.credentials.get("access_token")
-        if not token:
-            raise AuthFailed("this Google channel has no access token; connect it again")
-        base = str(channel.settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
-        headers = {"Authorization": f"Bearer {token}"}
-        try:
-            response = self._client.request(method, base + path, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"Google did not answer in time ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise TransientError(f"could not reach Google ({exc.__class__.__name__})") from exc
+        response = bearer_request(
+            self._client,
+            channel,
+            method,
+            api_base(channel, DEFAULT_API_BASE) + path,
+            platform="Google",
+            **kwargs,
+        )
         return _payload(response)
 
 

@@ -40,6 +40,7 @@ from webcare.channel.ports import (
     RateLimited,
     TransientError,
 )
+from webcare.connectors.bearer import api_base, bearer_request
 
 DEFAULT_API_BASE = "https://graph.facebook.com"
 DEFAULT_GRAPH_VERSION = "v23.0"
@@ -94,20 +95,16 @@ class Graph:
     def _call(
         self, channel: ChannelContext, method: str, path: str, **kwargs: Any
     ) -> dict[str, Any]:
-        token = channel.credentials.get("page_access_token")
-        if not token:
-            raise AuthFailed(f"this {self.name} channel has no Page access token; connect it again")
-        try:
-            response = self._client.request(
-                method,
-                url(channel, path),
-                headers={"Authorization": f"Bearer {token}"},
-                **kwargs,
-            )
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"{self.name} did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise TransientError(f"could not reach {self.name} ({exc.__class__.__name__})") from exc
+        response = bearer_request(
+            self._client,
+            channel,
+            method,
+            url(channel, path),
+            platform=self.name,
+            token_field="page_access_token",  # noqa: S106 - a credentials field name
+            token_label="Page access token",  # noqa: S106 - words for the agent
+            **kwargs,
+        )
         return self._data(response)
 
     def _data(self, response: httpx.Response) -> dict[str, Any]:
@@ -135,7 +132,7 @@ class Graph:
 
 def url(channel: ChannelContext, path: str) -> str:
     """``{api_base}/{graph_version}{path}``; both settings let a simulator stand in."""
-    base = str(channel.settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
+    base = api_base(channel, DEFAULT_API_BASE)
     version = str(channel.settings.get("graph_version") or DEFAULT_GRAPH_VERSION).strip("/")
     return f"{base}/{version}{path}"
 

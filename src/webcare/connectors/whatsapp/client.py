@@ -48,6 +48,7 @@ from webcare.channel.ports import (
     SendResult,
     TransientError,
 )
+from webcare.connectors.bearer import api_base, bearer_request
 
 DEFAULT_API_BASE = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v23.0"
@@ -149,23 +150,12 @@ def request(
     body: dict[str, Any] | None,
 ) -> httpx.Response:
     """One authenticated call on ``/{version}/{phone_number_id}{suffix}``, errors mapped."""
-    token = channel.credentials.get("access_token")
-    if not token:
-        raise AuthFailed("this WhatsApp channel has no access token; connect it again")
     number = channel.settings.get("phone_number_id")
     if not number:
         raise PermanentError("this WhatsApp channel does not know its phone number id")
-    base = str(channel.settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
     version = str(channel.settings.get("api_version") or DEFAULT_API_VERSION)
-    url = f"{base}/{version}/{number}{suffix}"
-    try:
-        response = client.request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-        )
-    except httpx.TimeoutException as exc:
-        raise TransientError(f"WhatsApp did not answer in time ({exc})") from exc
-    except httpx.HTTPError as exc:
-        raise TransientError(f"could not reach WhatsApp ({exc.__class__.__name__})") from exc
+    url = f"{api_base(channel, DEFAULT_API_BASE)}/{version}/{number}{suffix}"
+    response = bearer_request(client, channel, method, url, platform="WhatsApp", json=body)
     raise_for_error(response)
     return response
 

@@ -30,6 +30,7 @@ from webcare.channel.ports import (
     RateLimited,
     TransientError,
 )
+from webcare.connectors.bearer import api_base, bearer_request
 
 DEFAULT_API_BASE = "https://api.x.com"
 DEFAULT_RETRY_AFTER = 60.0
@@ -57,17 +58,14 @@ class XApi:
     def _send(
         self, channel: ChannelContext, method: str, path: str, **kwargs: Any
     ) -> dict[str, Any]:
-        token = channel.credentials.get("access_token")
-        if not token:
-            raise AuthFailed("this X channel has no access token; connect it again")
-        base = str(channel.settings.get("api_base") or DEFAULT_API_BASE).rstrip("/")
-        headers = {"Authorization": f"Bearer {token}"}
-        try:
-            response = self._client.request(method, base + path, headers=headers, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"X did not answer in time ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise TransientError(f"could not reach X ({exc.__class__.__name__})") from exc
+        response = bearer_request(
+            self._client,
+            channel,
+            method,
+            api_base(channel, DEFAULT_API_BASE) + path,
+            platform="X",
+            **kwargs,
+        )
         return self._payload(response)
 
     def _payload(self, response: httpx.Response) -> dict[str, Any]:
