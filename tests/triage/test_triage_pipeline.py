@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tests.conftest import drain_jobs, token_for
 from tests.ingestion.helpers import payload
-from webcare.conversation.models import Conversation
+from webcare.conversation.models import Conversation, Message
 from webcare.demo.cast import Cast
+from webcare.enrichment import pipeline
 from webcare.kit.db import unit_of_work
 from webcare.runtime import Runtime
 from webcare.triage import service as triage
@@ -179,3 +181,33 @@ def test_the_sweep_catches_messages_whose_job_went_missing(
         enqueue(session, "triage.sweep", {})
     drain_jobs(runtime)
     assert _row(runtime, message).language == "nl"
+
+
+def test_a_message_the_models_choke_on_never_holds_up_the_queue(
+    api: TestClient, runtime: Runtime, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = "☠ this one breaks the model"
+    first = _ingest(api, cast, "p-1", poison)
+    second = _ingest(api, cast, "p-2", "Gewoon een vraag over mijn factuur?")
+    real = pipeline.enrich
+
+    def choke(text: str, **kwargs: Any) -> pipeline.Enrichment:
+        if text == poison:
+            raise RuntimeError("model bug")
+        return real(text, **kwargs)
+
+    def batch_fails(texts: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("model bug")
+
+    monkeypatch.setattr(pipeline, "enrich", choke)
+    monkeypatch.setattr(pipeline, "enrich_many", batch_fails)
+    assert _enrich(runtime, cast) == 2
+    broken = _row(runtime, first)
+    assert (broken.language, broken.sentiment, broken.versions) == (
+        "und",
+        "neutral",
+        {"error": "RuntimeError"},
+    )
+    assert _row(runtime, second).intent == "question"
+    with runtime.session_factory() as session:
+        assert session.get(Message, first) is not None  # the message itself is untouched

@@ -9,6 +9,7 @@ per batch tells whether a newer version exists.
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import threading
 import zipfile
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Session
 from webcare.enrichment import pipeline
 from webcare.enrichment.pii import CustomerNumberPattern, PersonalDataFinding
 from webcare.triage.models import WorkspaceModel
+
+log = logging.getLogger(__name__)
 
 #: The one task name under which a workspace's sentiment and intent models are stored together
 #: (they share features, see :class:`webcare.enrichment.pipeline.TriageModels`).
@@ -105,16 +108,44 @@ def analyse_many(
     customer_patterns: Sequence[CustomerNumberPattern] = (),
     models: pipeline.TriageModels | None = None,
 ) -> list[Analysis]:
-    results = pipeline.enrich_many(texts, customer_patterns=customer_patterns, models=models)
-    return [
-        Analysis(
-            language=r.language,
-            sentiment=r.sentiment,
-            sentiment_score=r.sentiment_score,
-            intent=r.intent,
-            intent_score=r.intent_confidence,
-            pii=r.personal_data,
-            versions=dict(r.versions),
-        )
-        for r in results
-    ]
+    """One analysis per text, in order. If the batch fails, each text is tried on its own, and
+    a text that still fails gets :func:`unanalysed`, so one bad message never holds up the
+    queue behind it (and the message itself is never touched)."""
+    try:
+        results = pipeline.enrich_many(texts, customer_patterns=customer_patterns, models=models)
+        return [_analysis(r) for r in results]
+    except Exception:
+        log.exception("triage of a batch of %d messages failed; trying one by one", len(texts))
+    analyses: list[Analysis] = []
+    for text in texts:
+        try:
+            one = pipeline.enrich(text, customer_patterns=customer_patterns, models=models)
+            analyses.append(_analysis(one))
+        except Exception as exc:
+            log.exception("triage of one message failed")
+            analyses.append(unanalysed(exc))
+    return analyses
+
+
+def unanalysed(exc: Exception) -> Analysis:
+    """What a message that could not be analysed gets: neutral, unknown, and why."""
+    return Analysis(
+        language="und",
+        sentiment="neutral",
+        sentiment_score=0.0,
+        intent="other",
+        intent_score=0.0,
+        versions={"error": exc.__class__.__name__},
+    )
+
+
+def _analysis(r: pipeline.Enrichment) -> Analysis:
+    return Analysis(
+        language=r.language,
+        sentiment=r.sentiment,
+        sentiment_score=r.sentiment_score,
+        intent=r.intent,
+        intent_score=r.intent_confidence,
+        pii=r.personal_data,
+        versions=dict(r.versions),
+    )
