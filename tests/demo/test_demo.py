@@ -44,7 +44,7 @@ def test_demo_workspace_holds_every_conversation_and_answers_the_api(runtime: Ru
         assert len(multi) == len(linked)
         # Listening starts with the brand, two competitors and a proactive outage query.
         queries = client.get("/api/v1/listening/queries").json()
-        names = {q["name"]: q for q in (queries["items"] if "items" in queries else queries)}
+        names = {q["name"]: q for q in queries}
         assert {"Glasnet", "Concurrent: KPN", "Storing zonder tag"} <= set(names)
         assert names["Storing zonder tag"]["route_to_inbox"] is True
 

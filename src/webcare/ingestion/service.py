@@ -33,8 +33,8 @@ from webcare.events.bus import publish
 from webcare.ingestion.batch import store_in_bulk
 from webcare.ingestion.threading import JOINS_LATEST_PRIVATE, may_continue
 from webcare.kit.time import utc_now
-from webcare.triage.tasks import request_enrichment
 from webcare.search.text import index_text
+from webcare.triage.tasks import request_enrichment
 
 log = logging.getLogger(__name__)
 
