@@ -31,6 +31,7 @@ PLATFORM_KINDS: dict[str, frozenset[str]] = {
     "instagram": frozenset({"comment", "dm"}),
     "whatsapp": frozenset({"message"}),
     "google_reviews": frozenset({"review"}),
+    "email": frozenset({"email"}),
 }
 DEFAULT_INTERVAL_SECONDS = 8.0
 DEFAULT_JITTER = 0.35
@@ -72,6 +73,8 @@ class Thread:
     customer: Customer
     turns: tuple[Turn, ...]
     post: Post | None = None
+    #: An e-mail thread's subject (its customer's ``handle`` is their address).
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,8 @@ def _thread(spec: dict[str, Any], posts: dict[str, Post]) -> Thread:
         raise ValueError(f"traffic.json: {key} has no turns")
     if platform == "google_reviews" and any(t.stars is None for t in turns):
         raise ValueError(f"traffic.json: {key}: every review turn needs stars")
+    if platform == "email" and "@" not in str(customer.get("handle") or ""):
+        raise ValueError(f"traffic.json: {key}: an e-mail customer needs an address as handle")
     post = posts[spec["post"]] if spec.get("post") else None
     if kind == "comment" and (post is None or post.platform != platform):
         raise ValueError(f"traffic.json: {key}: a comment needs a {platform} post")
@@ -163,6 +168,7 @@ def _thread(spec: dict[str, Any], posts: dict[str, Post]) -> Thread:
         ),
         turns=turns,
         post=post,
+        subject=str(spec["subject"]) if spec.get("subject") else None,
     )
 
 

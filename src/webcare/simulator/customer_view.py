@@ -31,6 +31,7 @@ PLATFORMS: dict[str, str] = {
     "instagram": "Instagram",
     "whatsapp": "WhatsApp",
     "google_reviews": "Google reviews",
+    "email": "E-mail",
 }
 PRIVATE_KINDS = frozenset({"dm", "message"})
 KIND_LABELS: dict[tuple[str, str], str] = {
@@ -42,6 +43,7 @@ KIND_LABELS: dict[tuple[str, str], str] = {
     ("instagram", "dm"): "Instagram direct",
     ("whatsapp", "message"): "WhatsApp chat",
     ("google_reviews", "review"): "review of a Glasnet shop",
+    ("email", "email"): "e-mail to klantenservice@glasnet.nl",
 }
 #: What the brand sends that a customer reads, by ``Sent.kind``.
 _MESSAGE_KINDS = frozenset(
@@ -55,6 +57,7 @@ _MESSAGE_KINDS = frozenset(
         "template",
         "reply",
         "reply_updated",
+        "email",
     }
 )
 _MARKER_KINDS = frozenset({"hide", "unhide", "like"})

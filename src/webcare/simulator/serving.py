@@ -2,7 +2,8 @@
 port, with the demo workspace's accounts pointed at it and the customers' traffic streaming.
 
 A uvicorn server in a daemon thread, as ``tests/live.py`` does; webcare's own server keeps the
-main thread and with it Ctrl-C, and :meth:`DemoSimulation.stop` ends both threads.
+main thread and with it Ctrl-C, and :meth:`DemoSimulation.stop` ends both threads. The
+simulated mail servers (``simulator/mail.py``) run on free loopback ports beside it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
+from webcare.auth.principal import Principal
+from webcare.channel import connecting
 from webcare.channel import service as channels
 from webcare.demo import simulated
 from webcare.demo.runner import DEMO_SLUG
 from webcare.demo.traffic import TrafficStreamer, load_traffic
 from webcare.kit.db import unit_of_work
 from webcare.runtime import Runtime
+from webcare.simulator import mail
 from webcare.simulator.app import create_simulator_app
 from webcare.simulator.state import SimState
 from webcare.simulator.traffic import SimulatedTraffic, configure_state
@@ -40,6 +44,7 @@ class DemoSimulation:
     server: uvicorn.Server
     thread: threading.Thread
     client: httpx.Client
+    mail: mail.MailServers
 
     @property
     def customer_view_url(self) -> str:
@@ -50,6 +55,7 @@ class DemoSimulation:
         self.server.should_exit = True
         self.thread.join(timeout=5)
         self.client.close()
+        self.mail.stop()
 
 
 def link_demo_accounts(
@@ -69,6 +75,42 @@ def link_demo_accounts(
         )
         webhooks = {key: channels.webhook_url(webcare_url, a) for key, a in accounts.items()}
     return SimulatedTraffic(state, client, webhooks)
+
+
+def link_demo_mailbox(runtime: Runtime, servers: mail.MailServers) -> None:
+    """Point the demo's e-mail account at the simulated mail servers (plain text, loopback)."""
+    with unit_of_work(runtime.session_factory) as session:
+        workspace = workspaces.get_workspace_by_slug(session, DEMO_SLUG)
+        if workspace is None:
+            raise RuntimeError("prepare the demo workspace before linking it to the simulator")
+        account = next(
+            (a for a in channels.list_accounts(session, workspace.id) if a.platform == "email"),
+            None,
+        )
+        if account is None:
+            return
+        account = connecting.update_credentials(
+            session,
+            Principal.system(workspace.id),
+            runtime.secret_box,
+            account.id,
+            {
+                "address": mail.DEMO_USERNAME,
+                "imap_host": servers.host,
+                "imap_port": servers.imap_port,
+                "imap_ssl": False,
+                "smtp_host": servers.host,
+                "smtp_port": servers.smtp_port,
+                "smtp_starttls": False,
+                "username": mail.DEMO_USERNAME,
+                "password": mail.DEMO_PASSWORD,
+            },
+        )
+        account.settings = {
+            **account.settings,
+            "poll_interval_seconds": simulated.DEMO_POLL_SECONDS,
+        }
+        session.flush()
 
 
 def start_demo_simulation(
@@ -104,10 +146,12 @@ def start_demo_simulation(
     url = f"http://{reachable(host)}:{port}"
     client = httpx.Client(timeout=DELIVERY_TIMEOUT)
     channel = link_demo_accounts(runtime, state, url, webcare_url, client)
+    servers = mail.start_mail_servers(state)
+    link_demo_mailbox(runtime, servers)
     streamer = TrafficStreamer(load_traffic(), channel, interval=interval)
     if stream:
         streamer.start()
-    return DemoSimulation(url, state, streamer, server, thread, client)
+    return DemoSimulation(url, state, streamer, server, thread, client, servers)
 
 
 def _check_free(host: str, port: int) -> None:

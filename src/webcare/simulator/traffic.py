@@ -3,8 +3,10 @@
 Each turn reaches webcare the way the platform would deliver it: X Account Activity, Meta's
 Page/Instagram webhooks and WhatsApp's Cloud API webhook are POSTed and signed by the platform
 modules' ``deliver_*`` helpers to the account's webhook URL; a Google review is published on the
-simulated location and webcare's poll job finds it. Every delivered turn is remembered for the
-customer view (``customer_view.record_delivered``). Between turns the simulated WhatsApp
+simulated location and webcare's poll job finds it, and so does a customer's e-mail in the
+simulated INBOX (``simulator/mail.py``), whose SMTP sink takes Glasnet's answers. Every
+delivered turn is remembered for the customer view (``customer_view.record_delivered``).
+Between turns the simulated WhatsApp
 reports Glasnet's messages delivered and then read, as a customer's phone would.
 
 This lives in the simulator package, not in ``demo/``, because it needs the platform modules
@@ -23,7 +25,7 @@ import httpx
 
 from webcare.demo import simulated
 from webcare.demo.traffic import TrafficItem, TryLater
-from webcare.simulator import customer_view
+from webcare.simulator import customer_view, mail
 from webcare.simulator.customer_view import Delivered
 from webcare.simulator.platforms import google, meta, whatsapp, x
 from webcare.simulator.state import SimState
@@ -56,6 +58,7 @@ def configure_state(state: SimState) -> None:
     state.platform_data("whatsapp").update(access_token=simulated.WA_ACCESS_TOKEN)
     state.platform_data("google").update(access_token=simulated.GOOGLE_ACCESS_TOKEN)
     google.add_location(state, simulated.GOOGLE_LOCATION)
+    mail.configure_mailbox(state, username=mail.DEMO_USERNAME, password=mail.DEMO_PASSWORD)
 
 
 class SimulatedTraffic:
@@ -85,6 +88,7 @@ class SimulatedTraffic:
             ("instagram", "dm"): self._instagram_dm,
             ("whatsapp", "message"): self._whatsapp,
             ("google_reviews", "review"): self._review,
+            ("email", "email"): self._email,
         }[(item.thread.platform, item.thread.kind)]
         try:
             handler(item)
@@ -269,6 +273,29 @@ class SimulatedTraffic:
         google.update_review(self.state, name, comment=item.turn.text, stars=stars)
         self._record(item, name, edit=True)
 
+    def _email(self, item: TrafficItem) -> None:
+        """Put in the simulated INBOX; webcare's IMAP poll brings it in. A follow-up answers
+        Glasnet's latest reply (``In-Reply-To``) and names the whole thread (``References``)."""
+        thread = item.thread
+        address = thread.customer.handle or thread.customer.id
+        message_id = f"<demo{self._new_id('')}@{address.rsplit('@', 1)[-1]}>"
+        parent = None if item.is_first else self._latest_id(item)
+        references = [d.external_id for d in self._thread(item)]
+        if parent is not None and parent not in references:
+            references.append(parent)
+        subject = thread.subject or "Vraag aan Glasnet"
+        raw = mail.compose(
+            sender=(thread.customer.name, address),
+            to=mail.DEMO_USERNAME,
+            subject=subject if item.is_first else f"Re: {subject}",
+            text=item.turn.text,
+            message_id=message_id,
+            in_reply_to=parent,
+            references=references,
+        )
+        mail.deliver_mail(self.state, raw)
+        self._record(item, message_id, parent_id=parent)
+
     # --- plumbing ---------------------------------------------------------------------------
 
     def _url(self, item: TrafficItem) -> str:
@@ -335,7 +362,7 @@ class SimulatedTraffic:
                 text=item.turn.text,
                 stars=item.turn.stars,
                 parent_id=parent_id,
-                post_text=thread.post.text if thread.post else None,
+                post_text=thread.post.text if thread.post else thread.subject,
                 edit=edit,
                 at=datetime.now(UTC),
             ),
