@@ -31,3 +31,22 @@ def test_the_filter_rewrites_access_log_records(caplog: pytest.LogCaptureFixture
         logger.info('%s - "%s %s"', "127.0.0.1", "POST", "/webhooks/x/secret-token-123")
     assert "secret-token-123" not in caplog.text
     assert "/webhooks/x/…" in caplog.text
+
+
+def test_uvicorn_access_records_keep_their_argument_tuple() -> None:
+    """uvicorn's access formatter unpacks the five arguments; redaction must keep them."""
+    from uvicorn.logging import AccessFormatter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/webhooks/meta/abcdefgh12345678", "1.1", 200),
+        None,
+    )
+    assert RedactUrls().filter(record)
+    line = AccessFormatter("%(client_addr)s - %(request_line)s %(status_code)s").format(record)
+    assert "abcdefgh12345678" not in line
+    assert "/webhooks/meta/…" in line

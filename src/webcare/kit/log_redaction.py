@@ -27,13 +27,20 @@ def redact(text: str) -> str:
 
 
 class RedactUrls(logging.Filter):
-    """Rewrites a record's message with :func:`redact`; never drops a record."""
+    """Masks secrets in a record's message and arguments; never drops a record.
+
+    The arguments stay a tuple of the same length: uvicorn's access formatter unpacks them.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
         return True
 
 
