@@ -1,9 +1,14 @@
 """The one step every OAuth-bearer connector shares: send an authenticated request.
 
 Each platform has its own base URL, token field and error bodies, but the same first step: no
-token means "connect it again" (:class:`AuthFailed`), and a timeout or a broken connection is
-worth retrying (:class:`TransientError`). Mapping the answer's status and body stays with each
-connector.
+token means "connect it again" (:class:`AuthFailed`), and a failed connection is worth retrying
+(:class:`TransientError`). Mapping the answer's status and body stays with each connector.
+
+A POST whose answer never came (a read timeout, a dropped connection after sending) is
+different: the platform may have published the reply, and Graph, WhatsApp and X take no
+idempotency key, so retrying could post it twice. Such a POST ends as a
+:class:`PermanentError` that tells the agent to look on the platform before retrying; reads
+(GET) and replacing writes (PUT) are safe to repeat and stay transient.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from typing import Any
 
 import httpx
 
-from webcare.channel.ports import AuthFailed, ChannelContext, TransientError
+from webcare.channel.ports import AuthFailed, ChannelContext, PermanentError, TransientError
+
+#: Methods a platform applies at most once however often they are sent.
+_REPEATABLE = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
 
 def bearer_request(
@@ -34,9 +42,16 @@ def bearer_request(
     headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {token}"}
     try:
         return client.request(method, url, headers=headers, **kwargs)
-    except httpx.TimeoutException as exc:
-        raise TransientError(f"{platform} did not answer in time") from exc
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise TransientError(f"could not reach {platform} ({exc.__class__.__name__})") from exc
     except httpx.HTTPError as exc:
+        if method.upper() not in _REPEATABLE:
+            raise PermanentError(
+                f"{platform} did not answer after we sent it ({exc.__class__.__name__}), so it "
+                f"may have gone through; check on {platform} before you retry"
+            ) from exc
+        if isinstance(exc, httpx.TimeoutException):
+            raise TransientError(f"{platform} did not answer in time") from exc
         raise TransientError(f"could not reach {platform} ({exc.__class__.__name__})") from exc
 
 

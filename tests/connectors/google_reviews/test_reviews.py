@@ -325,6 +325,20 @@ def test_network_failure_is_transient(fake: FakeGoogle) -> None:
     fake.answers.append(fail)
     with (
         httpx.Client(transport=httpx.MockTransport(fake)) as client,
+        pytest.raises(TransientError, match="could not reach Google"),
+    ):
+        GoogleReviewsSender(client).send_reply(CHANNEL, _reply())
+
+
+def test_a_reply_without_an_answer_is_retried_because_it_replaces(fake: FakeGoogle) -> None:
+    """A review reply is a PUT: sending it twice leaves one reply, so retrying is safe."""
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    fake.answers.append(slow)
+    with (
+        httpx.Client(transport=httpx.MockTransport(fake)) as client,
         pytest.raises(TransientError, match="in time"),
     ):
         GoogleReviewsSender(client).send_reply(CHANNEL, _reply())

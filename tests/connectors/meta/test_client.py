@@ -307,13 +307,26 @@ def test_business_use_case_header_gives_the_wait_in_minutes() -> None:
     assert limited.value.retry_after == 7 * 60
 
 
-def test_timeout_is_transient() -> None:
+def test_a_reply_without_an_answer_is_not_sent_again_blindly() -> None:
+    """Graph may have published it and takes no idempotency key: the agent checks first."""
+
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)
 
     with (
         httpx.Client(transport=httpx.MockTransport(slow)) as client,
-        pytest.raises(TransientError, match="in time"),
+        pytest.raises(PermanentError, match="may have gone through"),
+    ):
+        _sender(client).send_reply(CHANNEL, _reply())
+
+
+def test_a_reply_that_never_reached_graph_is_retried() -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with (
+        httpx.Client(transport=httpx.MockTransport(down)) as client,
+        pytest.raises(TransientError, match="could not reach"),
     ):
         _sender(client).send_reply(CHANNEL, _reply())
 

@@ -272,9 +272,9 @@ def test_server_errors_are_transient(sender: XSender, fake_x: FakeX, status: int
 
 
 @pytest.mark.parametrize(
-    "error", [httpx.ReadTimeout("slow"), httpx.ConnectError("refused")], ids=["timeout", "connect"]
+    "error", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow")], ids=["refused", "slow"]
 )
-def test_network_failures_are_transient(
+def test_a_post_that_never_reached_x_is_retried(
     sender: XSender, fake_x: FakeX, error: httpx.HTTPError
 ) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
@@ -283,6 +283,18 @@ def test_network_failures_are_transient(
     fake_x.answers.append(fail)
 
     with pytest.raises(TransientError):
+        sender.send_reply(CHANNEL, _public())
+
+
+def test_a_post_without_an_answer_is_not_retried_blindly(sender: XSender, fake_x: FakeX) -> None:
+    """X may have published it; a retry could post the reply twice, so the agent checks."""
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow")
+
+    fake_x.answers.append(fail)
+
+    with pytest.raises(PermanentError, match="check on X before you retry"):
         sender.send_reply(CHANNEL, _public())
 
 
