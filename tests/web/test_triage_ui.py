@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import OpenAs
 from tests.web.ui import htmx, ingest
 from webcare.channel.ports import Author, ConversationKind, InboundMessage, MessageVisibility
+from webcare.conversation.models import Conversation
 from webcare.demo.cast import Cast
 from webcare.ingestion import service as ingestion
 from webcare.kit.db import unit_of_work
@@ -19,7 +20,7 @@ from webcare.runtime import Runtime
 from webcare.triage import service as triage
 from webcare.triage.models import MessageTriage, TriageCorrection
 from webcare.worker.models import Job
-from webcare.workspace.models import Workspace
+from webcare.workspace.models import Membership, Workspace
 
 
 def _enrich(runtime: Runtime, cast: Cast) -> None:
@@ -188,3 +189,31 @@ def test_agent_hides_and_likes_a_facebook_comment_from_the_conversation(
     with runtime.session_factory() as session:
         jobs = session.scalars(sa.select(Job).where(Job.name == "channel.perform_action")).all()
         assert [j.payload["action"] for j in jobs] == ["hide"]
+
+
+def test_a_viewer_reads_but_cannot_change_a_conversation(
+    agent: OpenAs, api: TestClient, cast: Cast, runtime: Runtime
+) -> None:
+    conversation = ingest(api, cast, "v1", "Wanneer komt de monteur?")
+    _enrich(runtime, cast)
+    with runtime.engine.begin() as conn:
+        conn.execute(
+            sa.update(Membership)
+            .where(Membership.user_id == cast.users["youssef"])
+            .values(role="viewer")
+        )
+    client, csrf = agent("youssef")
+    assert client.get(f"/inbox/c/{conversation}").status_code == 200
+    with runtime.session_factory() as session:
+        message_id = session.scalars(sa.select(MessageTriage.message_id)).one()
+    for path, data in (
+        (f"/inbox/c/{conversation}/note", {"text": "mag ik dit?"}),
+        (f"/inbox/c/{conversation}/status", {"status": "resolved"}),
+        (f"/inbox/c/{conversation}/messages/{message_id}/triage", {"intent": "request"}),
+    ):
+        refused = client.post(path, data=data, headers=htmx(csrf, "conversation"))
+        assert refused.status_code == 403, path
+    with runtime.session_factory() as session:
+        assert session.scalars(sa.select(TriageCorrection)).all() == []
+        status = session.scalar(sa.select(Conversation.status))
+        assert status == "open"

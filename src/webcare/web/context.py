@@ -97,5 +97,13 @@ def require_admin(ui: Annotated[Ui, Depends(get_ui)]) -> Ui:
     return ui
 
 
+def require_writer(ui: Annotated[Ui, Depends(get_ui)]) -> Ui:
+    """Changing a conversation needs a role with write access (viewers only read)."""
+    if not ui.can_write:
+        raise Forbidden("viewers can read conversations but not change them")
+    return ui
+
+
 UiDep = Annotated[Ui, Depends(get_ui)]
+WriterUiDep = Annotated[Ui, Depends(require_writer)]
 AdminUiDep = Annotated[Ui, Depends(require_admin)]

@@ -24,6 +24,8 @@ UI_ERRORS = (
     N_("give the view a name"),
     N_("log in to continue"),
     N_("only workspace admins can change this"),
+    N_("viewers can read conversations but not change them"),
+    N_("choose a platform to connect"),
     N_("priority must be low, normal, high or urgent"),
     N_("select at least one conversation"),
     N_("snooze until: give a date and time"),

@@ -26,7 +26,7 @@ from webcare.kit.time import utc_now
 from webcare.notification import service as notifications
 from webcare.presence import service as presence
 from webcare.web import presenters
-from webcare.web.context import Ui, UiDep
+from webcare.web.context import Ui, UiDep, WriterUiDep
 from webcare.web.error_pages import is_htmx
 from webcare.web.navigation import int_param
 from webcare.web.templating import render
@@ -43,7 +43,7 @@ def reply(
     conversation_id: int,
     request: Request,
     db: DbSession,
-    ui: UiDep,
+    ui: WriterUiDep,
     text: Text = "",
     visibility: Field = "",
     idempotency_key: Field = "",
@@ -71,7 +71,7 @@ def reply(
 
 @router.post("/inbox/c/{conversation_id}/note")
 def note(
-    conversation_id: int, request: Request, db: DbSession, ui: UiDep, text: Text = ""
+    conversation_id: int, request: Request, db: DbSession, ui: WriterUiDep, text: Text = ""
 ) -> Response:
     conversations.add_note(db, ui.principal, conversation_id, text)
     return _done(request, db, ui, conversation_id, sent="note")
@@ -82,7 +82,7 @@ def assign(
     conversation_id: int,
     request: Request,
     db: DbSession,
-    ui: UiDep,
+    ui: WriterUiDep,
     assignee: Field = "",
     team: Field = "",
 ) -> Response:
@@ -98,7 +98,7 @@ def assign(
 
 @router.post("/inbox/c/{conversation_id}/labels")
 def add_label(
-    conversation_id: int, request: Request, db: DbSession, ui: UiDep, label: Field = ""
+    conversation_id: int, request: Request, db: DbSession, ui: WriterUiDep, label: Field = ""
 ) -> Response:
     if not label.strip():
         raise Invalid("choose a label")
@@ -108,7 +108,7 @@ def add_label(
 
 @router.post("/inbox/c/{conversation_id}/labels/remove")
 def remove_label(
-    conversation_id: int, request: Request, db: DbSession, ui: UiDep, label: Field = ""
+    conversation_id: int, request: Request, db: DbSession, ui: WriterUiDep, label: Field = ""
 ) -> Response:
     conversations.remove_label(db, ui.principal, conversation_id, label.strip())
     return _done(request, db, ui, conversation_id)
@@ -119,7 +119,7 @@ def set_status(
     conversation_id: int,
     request: Request,
     db: DbSession,
-    ui: UiDep,
+    ui: WriterUiDep,
     status: Field = "",
     snooze: Field = "",
     snooze_until: Field = "",
@@ -137,7 +137,7 @@ def set_status(
 
 @router.post("/inbox/c/{conversation_id}/priority")
 def set_priority(
-    conversation_id: int, request: Request, db: DbSession, ui: UiDep, priority: Field = ""
+    conversation_id: int, request: Request, db: DbSession, ui: WriterUiDep, priority: Field = ""
 ) -> Response:
     try:
         wanted = Priority(priority)
@@ -149,7 +149,7 @@ def set_priority(
 
 @router.post("/inbox/c/{conversation_id}/messages/{message_id}/retry")
 def retry(
-    conversation_id: int, message_id: int, request: Request, db: DbSession, ui: UiDep
+    conversation_id: int, message_id: int, request: Request, db: DbSession, ui: WriterUiDep
 ) -> Response:
     conversations.get_or_raise(db, ui.workspace.id, conversation_id)
     if replies.retry(db, ui.principal, message_id).conversation_id != conversation_id:
@@ -169,7 +169,7 @@ def touch_presence(
 def bulk(
     request: Request,
     db: DbSession,
-    ui: UiDep,
+    ui: WriterUiDep,
     ids: Annotated[list[str] | None, Form()] = None,
     action: Field = "",
     value: Field = "",

@@ -18,7 +18,7 @@ from webcare.conversation.errors import MessageNotFound
 from webcare.dependencies import DbSession
 from webcare.kit.errors import NotFound
 from webcare.triage import service as triage
-from webcare.web.context import UiDep
+from webcare.web.context import WriterUiDep
 from webcare.web.inbox_actions import _done
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def correct(
     message_id: int,
     request: Request,
     db: DbSession,
-    ui: UiDep,
+    ui: WriterUiDep,
     sentiment: Label = "",
     intent: Label = "",
 ) -> Response:
@@ -47,7 +47,12 @@ def correct(
 
 @router.post("/inbox/c/{conversation_id}/messages/{message_id}/{verb}")
 def act(
-    conversation_id: int, message_id: int, verb: str, request: Request, db: DbSession, ui: UiDep
+    conversation_id: int,
+    message_id: int,
+    verb: str,
+    request: Request,
+    db: DbSession,
+    ui: WriterUiDep,
 ) -> Response:
     """Hide, show again or like a customer's comment on its platform (a job does it)."""
     if verb not in {a.value for a in Action}:
