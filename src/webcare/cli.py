@@ -60,7 +60,13 @@ def train(slug: str | None) -> None:
                 _fail(NotFound(f"no workspace {slug!r}"))
             targets = [found] if found else []
         for workspace in targets:
-            report = train_workspace(session, workspace.id)
+            try:
+                report = train_workspace(session, workspace.id)
+            except FileNotFoundError as exc:
+                _fail(
+                    NotFound(f"the training data is missing ({exc.filename}); run from a checkout")
+                )
+                return
             if report.version is None:
                 click.echo(f"{workspace.slug}: no corrections yet; the shipped models serve it")
                 continue

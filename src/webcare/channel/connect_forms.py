@@ -30,10 +30,6 @@ class ConnectField:
     help: str = ""
     generated: bool = False
 
-    @property
-    def store(self) -> Literal["credentials", "settings"]:
-        return "credentials" if self.secret else "settings"
-
 
 _API_BASE = ConnectField(
     "api_base",

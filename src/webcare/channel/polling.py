@@ -119,10 +119,6 @@ def schedule_due_polls(session: Session, now: datetime | None = None) -> list[in
     return [account.id for account in due]
 
 
-def get_state(session: Session, account_id: int) -> ChannelPollState | None:
-    return session.get(ChannelPollState, account_id)
-
-
 def states(session: Session, account_ids: Iterable[int]) -> dict[int, ChannelPollState]:
     """Poll states of several accounts in one query (for the admin's channel list)."""
     ids = set(account_ids)

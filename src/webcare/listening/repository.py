@@ -260,22 +260,6 @@ def list_sources(session: Session, workspace_id: int) -> list[ListeningSource]:
     return list(session.scalars(stmt))
 
 
-def existing_external_ids(
-    session: Session, source_id: int, external_ids: Sequence[str]
-) -> set[str]:
-    found: set[str] = set()
-    ids = list(dict.fromkeys(external_ids))
-    for start in range(0, len(ids), 500):
-        stmt = sa.select(Mention.external_id).where(
-            Mention.source_id == source_id, Mention.external_id.in_(ids[start : start + 500])
-        )
-        found.update(session.scalars(stmt))
-    return found
-
-
-# Streams of items to percolate ---------------------------------------------------------
-
-
 def _message_columns() -> sa.Select[*tuple[Any, ...]]:
     """What a :class:`Document` of a message needs, with its account and author."""
     return (

@@ -124,10 +124,6 @@ def start_mail_servers(state: SimState, *, smtp_port: int = 0, imap_port: int = 
     return servers
 
 
-def stop_mail_servers(servers: MailServers) -> None:
-    servers.stop()
-
-
 def _port(server: socketserver.TCPServer) -> int:
     return int(server.server_address[1])
 

@@ -49,7 +49,7 @@ def correct_triage(
 ) -> TriageOut:
     """Correct a message's sentiment or intent; the label trains the workspace's model."""
     principal.require(Scope.CONVERSATIONS_WRITE)
-    return triage_out(service.correct(db, principal, message_id, task, body.label))
+    return triage_out(service.correct(db, principal, message_id, {task: body.label}))
 
 
 def _run_out(progress: service.RunProgress) -> RunOut:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -241,50 +241,55 @@ def for_messages(
 
 
 def correct(
-    session: Session, actor: Principal, message_id: int, task: str, label: str
+    session: Session, actor: Principal, message_id: int, labels: Mapping[str, str]
 ) -> MessageTriage:
-    """An agent says what a message really is; it becomes a training label of the workspace.
+    """An agent says what a message really is (``{"sentiment": ..., "intent": ...}``, either
+    or both); each label becomes a training label of the workspace and beats the models.
 
-    The conversation's urgency is recomputed with the corrected label at once.
+    All labels are checked before anything is written, and the message is analysed once
+    afterwards, so its conversation's urgency reflects the corrected labels at once.
     """
     actor.require(Scope.CONVERSATIONS_WRITE)
-    if task not in TASK_LABELS:
-        raise Invalid(f"task must be one of {', '.join(TASK_LABELS)}")
-    if label not in TASK_LABELS[task]:
-        raise Invalid(f"{task} must be one of {', '.join(TASK_LABELS[task])}")
+    if not labels:
+        raise Invalid("give a sentiment or an intent")
+    for task, label in labels.items():
+        if task not in TASK_LABELS:
+            raise Invalid(f"task must be one of {', '.join(TASK_LABELS)}")
+        if label not in TASK_LABELS[task]:
+            raise Invalid(f"{task} must be one of {', '.join(TASK_LABELS[task])}")
     message = conversations.get_message(session, actor.workspace_id, message_id)
     if message is None:
         raise NotFound(f"message {message_id}")
     if message.direction != "inbound":
         raise Invalid("only customers' messages have a sentiment and intent")
-    row = session.get(MessageTriage, message.id)
-    if row is None or row.workspace_id != actor.workspace_id:
-        enrich_messages(session, actor.workspace_id, [message])
-        row = session.get(MessageTriage, message.id)
-        if row is None:  # pragma: no cover - enrich_messages always writes a row
-            raise NotFound("triage of this message")
-    existing = session.scalars(
-        sa.select(TriageCorrection).where(
-            TriageCorrection.message_id == message.id, TriageCorrection.task == task
+    stored = {
+        c.task: c
+        for c in session.scalars(
+            sa.select(TriageCorrection).where(TriageCorrection.message_id == message.id)
         )
-    ).one_or_none()
-    if existing is None:
-        existing = TriageCorrection(
-            workspace_id=actor.workspace_id, message_id=message.id, task=task
-        )
-        session.add(existing)
-    existing.label = label
-    existing.text = message.text
-    existing.language = row.language
-    existing.user_id = actor.user_id
-    existing.created_at = utc_now()
+    }
+    for task, label in labels.items():
+        correction = stored.get(task)
+        if correction is None:
+            correction = TriageCorrection(
+                workspace_id=actor.workspace_id, message_id=message.id, task=task
+            )
+            session.add(correction)
+            stored[task] = correction
+        correction.label = label
+        correction.text = message.text
+        correction.user_id = actor.user_id
+        correction.created_at = utc_now()
+        correction.language = "und"  # set from the analysis below
     session.flush()
     enrich_messages(session, actor.workspace_id, [message])
-    refreshed = session.get(MessageTriage, message.id)
-    assert refreshed is not None
-    refreshed.corrected_by = actor.user_id
+    row = session.get(MessageTriage, message.id)
+    assert row is not None  # enrich_messages writes one row per message
+    row.corrected_by = actor.user_id
+    for task in labels:
+        stored[task].language = row.language
     session.flush()
-    return refreshed
+    return row
 
 
 def corrections(session: Session, workspace_id: int, task: str) -> list[TriageCorrection]:

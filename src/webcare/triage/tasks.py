@@ -21,12 +21,9 @@ BATCHES_PER_JOB = 10
 def request_enrichment(session: Session, workspace_id: int) -> None:
     """Called in the transaction that stored customer messages: make sure a job will look.
 
-    The dedupe key lets a burst of webhooks share one queued job; once per transaction.
+    The dedupe key lets a burst of webhooks (and the messages of one transaction) share one
+    queued job.
     """
-    marker = ("triage.requested", workspace_id, id(session.get_transaction()))
-    if session.info.get(marker):
-        return
-    session.info[marker] = True
     enqueue(
         session,
         ENRICH_JOB,

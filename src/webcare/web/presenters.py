@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from webcare.channel import actions, composing
 from webcare.channel import service as channels
 from webcare.channel.models import ChannelAccount
-from webcare.channel.ports import Action
 from webcare.contact import service as contacts
 from webcare.conversation import saved_views, views
 from webcare.conversation import service as conversations
@@ -231,7 +230,6 @@ def conversation_context(session: Session, ui: Ui, conversation: Conversation) -
             [m.id for m in detail.messages if m.direction == "inbound"],
         ),
         "actions": actions.supported_actions(account.platform),
-        "can_hide": Action.HIDE in actions.supported_actions(account.platform),
     }
 
 
